@@ -1,0 +1,12 @@
+import type { Config } from '../../shared/config/config.js';
+import type { Logger } from '../../shared/log/logger.js';
+import type { SendQueue } from '../../shared/queue/send-queue.js';
+import type { EmailStore } from '../../shared/store/email-store.js';
+
+/** What the API routes need; built once per process (or per Lambda container). */
+export interface ApiDeps {
+  config: Config;
+  store: EmailStore;
+  queue: SendQueue;
+  logger: Logger;
+}

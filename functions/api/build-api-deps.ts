@@ -1,0 +1,19 @@
+import { createDynamoDbClient, createSqsClient } from '../../shared/aws/clients.js';
+import { type Config, loadConfig } from '../../shared/config/config.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { SendQueue } from '../../shared/queue/send-queue.js';
+import { EmailStore } from '../../shared/store/email-store.js';
+import type { ApiDeps } from './api-deps.js';
+
+export function buildApiDeps(config: Config = loadConfig()): ApiDeps {
+  const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
+  const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
+  const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
+
+  return {
+    config,
+    store: new EmailStore(dynamo, config.tableName),
+    queue: new SendQueue(sqs, config.queueUrl),
+    logger: createLogger({ fields: { service: 'api' } }),
+  };
+}

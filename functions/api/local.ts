@@ -1,0 +1,34 @@
+import { serve } from '@hono/node-server';
+
+import { loadConfig } from '../../shared/config/config.js';
+import { ConfigError } from '../../shared/config/config-error.js';
+import { createApp } from './app.js';
+import { buildApiDeps } from './build-api-deps.js';
+
+/** The API as a Node process on loopback: what `npm start` runs instead of Lambda. */
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mailroom api: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const deps = buildApiDeps(config);
+  const server = serve({ fetch: createApp(deps).fetch, hostname: '127.0.0.1', port: config.port },
+    (info) => deps.logger.info('api listening', { url: `http://127.0.0.1:${info.port}` }));
+
+  const stop = () => {
+    deps.logger.info('api stopping');
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main();

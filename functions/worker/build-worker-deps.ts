@@ -1,0 +1,35 @@
+import { createDynamoDbClient, createSqsClient } from '../../shared/aws/clients.js';
+import { type Config, loadConfig, requireRelays } from '../../shared/config/config.js';
+import type { DeliveryDeps } from '../../shared/delivery/deliver-email.js';
+import { RelayRouter } from '../../shared/delivery/relay-router.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { SendQueue } from '../../shared/queue/send-queue.js';
+import { EmailStore } from '../../shared/store/email-store.js';
+import { currentWorkerId } from './lease-owner.js';
+
+export interface WorkerDeps extends DeliveryDeps {
+  config: Config;
+  sqs: ReturnType<typeof createSqsClient>;
+}
+
+export function buildWorkerDeps(config: Config = loadConfig()): WorkerDeps {
+  const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
+  const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
+  const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
+  const logger = createLogger({ fields: { service: 'worker' } });
+
+  return {
+    config,
+    sqs,
+    store: new EmailStore(dynamo, config.tableName),
+    queue: new SendQueue(sqs, config.queueUrl),
+    router: new RelayRouter(requireRelays(config), { logger }),
+    logger,
+    settings: {
+      maxAgeSeconds: config.maxAgeSeconds,
+      retryBaseSeconds: config.retryBaseSeconds,
+      retryMaxSeconds: config.retryMaxSeconds,
+    },
+    workerId: currentWorkerId,
+  };
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+
+import { ConfigError } from './config-error.js';
+
+/** One upstream relay, as configured. Credentials stay here and never reach a log line. */
+export interface RelayConfig {
+  name: string;
+  host: string;
+  port: number;
+  /** Implicit TLS (`smtps://`); otherwise STARTTLS is required before anything else. */
+  secure: boolean;
+  user?: string;
+  pass?: string;
+  /** Extra CA (PEM) trusted for this relay's certificate, on top of the system CAs. */
+  ca?: string;
+  /** Lower sends first; equal priorities share the load. */
+  priority: number;
+  maxConnections: number;
+  /** Messages per second across every worker; 0 means no limit. */
+  maxPerSecond: number;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 8;
+
+/**
+ * `SMTP_URL` names one relay; `SMTP_RELAYS` names several, separated by whitespace or
+ * commas, in priority order. Per-relay settings travel as query parameters:
+ * `priority`, `ca_file`, `max_connections`, `max_per_second`, `name`.
+ */
+export function parseRelays(env: NodeJS.ProcessEnv): RelayConfig[] {
+  const list = env.SMTP_RELAYS?.trim();
+  const single = env.SMTP_URL?.trim();
+  if (list && single) {
+    throw new ConfigError('SMTP_RELAYS', 'cannot be combined with SMTP_URL; use one of them');
+  }
+
+  const sharedCa = env.SMTP_CA_FILE ? readCaFile('SMTP_CA_FILE', env.SMTP_CA_FILE) : undefined;
+  if (single) return [parseRelayUrl('SMTP_URL', single, 0, sharedCa)];
+  if (!list) return [];
+
+  return list
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((url, index) => parseRelayUrl('SMTP_RELAYS', url, index, sharedCa));
+}
+
+function parseRelayUrl(
+  variable: string,
+  raw: string,
+  index: number,
+  sharedCa: string | undefined,
+): RelayConfig {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, 'must be a URL like smtp://user:pass@host:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError(variable, 'must start with smtp:// (STARTTLS) or smtps:// (TLS)');
+  }
+  if (!url.hostname) throw new ConfigError(variable, 'names no host');
+
+  const secure = url.protocol === 'smtps:';
+  const params = url.searchParams;
+  const caFile = params.get('ca_file');
+
+  return {
+    name: params.get('name') ?? `${url.hostname}:${url.port || (secure ? 465 : 587)}`,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || (secure ? 465 : 587)),
+    secure,
+    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { pass: decodeURIComponent(url.password) } : {}),
+    ...(caFile ? { ca: readCaFile(variable, caFile) } : sharedCa ? { ca: sharedCa } : {}),
+    priority: intParam(variable, params, 'priority', index),
+    maxConnections: intParam(variable, params, 'max_connections', DEFAULT_MAX_CONNECTIONS),
+    maxPerSecond: intParam(variable, params, 'max_per_second', 0),
+  };
+}
+
+function intParam(variable: string, params: URLSearchParams, name: string, fallback: number) {
+  const value = params.get(name);
+  if (value === null) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(variable, `has a non-numeric ${name}`);
+  return Number(value);
+}
+
+function readCaFile(variable: string, path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(variable, `names a CA file that cannot be read: ${path}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(variable, `names a file without a PEM certificate: ${path}`);
+  }
+  return pem;
+}

@@ -1,0 +1,125 @@
+import type { RelayConfig } from '../config/relay-config.js';
+import type { Logger } from '../log/logger.js';
+import { isRelayLevelFailure } from '../smtp/classify.js';
+import { RelayPool } from '../smtp/relay-pool.js';
+import { SmtpError } from '../smtp/smtp-error.js';
+import type { Envelope, SmtpTimeouts, TransactionHooks } from '../smtp/smtp-session.js';
+import type { AttemptResult } from './attempt-outcome.js';
+
+/** Thrown by a `beforeFinalDot` hook to abandon a transaction on purpose. */
+export class AttemptAborted extends Error {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(`attempt abandoned before the final dot: ${reason}`, options);
+    this.name = 'AttemptAborted';
+  }
+}
+
+export interface RouterOptions {
+  logger: Logger;
+  timeouts?: Partial<SmtpTimeouts>;
+  maxMessagesPerConnection?: number;
+  idleMs?: number;
+}
+
+const DEFAULT_MESSAGES_PER_CONNECTION = 100;
+const DEFAULT_IDLE_MS = 30_000;
+
+/**
+ * Sends one transaction through the configured relays in priority order. A failure that
+ * belongs to the relay (connection, TLS, AUTH, 421) moves the message to the next relay at
+ * once; a failure that belongs to the message is returned for the caller to judge.
+ */
+export class RelayRouter {
+  private readonly pools: Array<{ relay: RelayConfig; pool: RelayPool }>;
+
+  constructor(relays: RelayConfig[], private readonly options: RouterOptions) {
+    this.pools = [...relays]
+      .sort((a, b) => a.priority - b.priority)
+      .map((relay) => ({
+        relay,
+        pool: new RelayPool(relay, {
+          maxConnections: relay.maxConnections,
+          maxMessagesPerConnection:
+            options.maxMessagesPerConnection ?? DEFAULT_MESSAGES_PER_CONNECTION,
+          idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
+          logger: options.logger,
+          ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        }),
+      }));
+  }
+
+  async send(envelope: Envelope, message: Buffer, hooks: TransactionHooks): Promise<AttemptResult> {
+    const started = Date.now();
+    let last: AttemptResult | undefined;
+
+    for (const [index, { relay, pool }] of this.pools.entries()) {
+      const attempt = await this.sendVia(relay, pool, envelope, message, hooks, started);
+      if (attempt.kind !== 'error') return attempt;
+
+      last = attempt;
+      const more = index < this.pools.length - 1;
+      if (!more || attempt.error.finalDotWritten || !isRelayLevelFailure(attempt.error)) break;
+      this.options.logger.warn('relay failed; trying the next one', {
+        relay: relay.name,
+        phase: attempt.error.phase,
+        kind: attempt.error.kind,
+      });
+    }
+
+    return last as AttemptResult;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map(({ pool }) => pool.close()));
+  }
+
+  private async sendVia(
+    relay: RelayConfig,
+    pool: RelayPool,
+    envelope: Envelope,
+    message: Buffer,
+    hooks: TransactionHooks,
+    started: number,
+  ): Promise<AttemptResult> {
+    let session;
+    try {
+      session = await pool.acquire();
+    } catch (error) {
+      return failure(error, relay.name, started);
+    }
+
+    try {
+      const result = await session.send(envelope, message, hooks);
+      pool.release(session, { reusable: session.usable });
+      return { kind: 'transaction', result };
+    } catch (error) {
+      pool.release(session, { reusable: false });
+      const aborted = findAbort(error);
+      if (aborted) {
+        return { kind: 'aborted', reason: aborted.reason, relay: relay.name,
+          durationMs: Date.now() - started };
+      }
+      return failure(error, relay.name, started);
+    }
+  }
+}
+
+function failure(error: unknown, relay: string, started: number): AttemptResult {
+  const smtpError = error instanceof SmtpError
+    ? error
+    : new SmtpError('unexpected failure while talking to the relay', {
+      phase: 'connect',
+      kind: 'connection',
+      relay,
+      cause: error,
+    });
+  return { kind: 'error', error: smtpError, relay, durationMs: Date.now() - started };
+}
+
+function findAbort(error: unknown): AttemptAborted | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    if (current instanceof AttemptAborted) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,130 @@
+import { domainToASCII } from 'node:url';
+
+import { normalizeAddress, parseMailbox } from '../email/mailbox.js';
+import { newId } from '../ids/new-id.js';
+import type { Logger } from '../log/logger.js';
+import type { SendQueue } from '../queue/send-queue.js';
+import type { SendEmailRequest } from '../schema/send-email-request.js';
+import type { EmailContent } from '../store/email-content.js';
+import type { EmailRecord, RecipientOutcome, TimelineEvent } from '../store/email-record.js';
+import type { EmailStore } from '../store/email-store.js';
+
+export interface AcceptSettings {
+  accountId: string;
+  messageIdDomain?: string;
+  retentionDays: number;
+}
+
+export interface AcceptedEmail {
+  record: EmailRecord;
+  content: EmailContent;
+  event: TimelineEvent;
+}
+
+/** Turns a validated request into the records that describe the new email. */
+export function prepareEmail(
+  request: SendEmailRequest,
+  settings: AcceptSettings,
+  now = new Date(),
+): AcceptedEmail {
+  const id = newId('em', now.getTime());
+  const at = now.toISOString();
+  const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+  const recipients = uniqueRecipients(
+    [['to', list(request.to)], ['cc', list(request.cc)], ['bcc', list(request.bcc)]],
+    at,
+  );
+  const fromAddress = addressOf(request.from);
+  const domain = settings.messageIdDomain
+    ?? domainToASCII(fromAddress.slice(fromAddress.lastIndexOf('@') + 1));
+
+  const record: EmailRecord = {
+    accountId: settings.accountId,
+    id,
+    messageId: `<${id}@${domain}>`,
+    status: 'queued',
+    from: request.from,
+    to: list(request.to),
+    cc: list(request.cc),
+    bcc: list(request.bcc),
+    replyTo: list(request.replyTo),
+    subject: request.subject,
+    tags: request.tags ?? {},
+    recipients,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+    contentChunks: 1,
+    expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400,
+  };
+
+  const content: EmailContent = {
+    ...(request.text !== undefined ? { text: request.text } : {}),
+    ...(request.html !== undefined ? { html: request.html } : {}),
+    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.attachments ? { attachments: request.attachments } : {}),
+  };
+
+  const event: TimelineEvent = {
+    id: newId('ev', now.getTime()),
+    type: 'queued',
+    at,
+    recipients: recipients.map((recipient) => recipient.address),
+  };
+
+  return { record, content, event };
+}
+
+/**
+ * Stores the email, then queues its first attempt. Once the store succeeded the email is
+ * accepted even if the queue fails: the sweeper finds it when its dispatch grace is over.
+ */
+export async function dispatchAccepted(
+  accepted: AcceptedEmail,
+  queue: SendQueue,
+  logger: Logger,
+): Promise<void> {
+  const { record, content } = accepted;
+  try {
+    await queue.enqueue({ v: 1, accountId: record.accountId, emailId: record.id, attempt: 0, content });
+  } catch (error) {
+    logger.warn('queue unavailable; the sweeper will dispatch the email', {
+      emailId: record.id,
+      error,
+    });
+  }
+}
+
+export async function acceptEmail(
+  request: SendEmailRequest,
+  deps: { store: EmailStore; queue: SendQueue; logger: Logger; settings: AcceptSettings },
+): Promise<EmailRecord> {
+  const accepted = prepareEmail(request, deps.settings);
+  await deps.store.create(accepted.record, accepted.content, accepted.event);
+  await dispatchAccepted(accepted, deps.queue, deps.logger);
+  return accepted.record;
+}
+
+function uniqueRecipients(
+  fields: Array<[RecipientOutcome['field'], string[]]>,
+  at: string,
+): RecipientOutcome[] {
+  const seen = new Set<string>();
+  const out: RecipientOutcome[] = [];
+  for (const [field, values] of fields) {
+    for (const value of values) {
+      const address = addressOf(value);
+      const key = normalizeAddress(address);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ address, field, status: 'queued', updatedAt: at });
+    }
+  }
+  return out;
+}
+
+function addressOf(value: string): string {
+  const parsed = parseMailbox(value);
+  if (!parsed.ok) throw new Error('address was validated before acceptance');
+  return parsed.mailbox.address;
+}

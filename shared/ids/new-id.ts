@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Ids are a short type prefix, then 10 characters of milliseconds and 16 random characters,
+ * all in lower-case Crockford base32. Lower case keeps an id usable inside the local part of
+ * a return-path address (local parts may be compared case-sensitively, RFC 5321 section
+ * 2.4); the time prefix makes ids of one type sort in creation order.
+ */
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+
+export type IdPrefix = 'em' | 'ev' | 'at' | 'wh' | 'req';
+
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  return `${prefix}_${encodeTime(now)}${encodeRandom()}`;
+}
+
+export function isId(prefix: IdPrefix, value: string): boolean {
+  const pattern = new RegExp(`^${prefix}_[${ALPHABET}]{${TIME_CHARS + RANDOM_CHARS}}$`);
+  return pattern.test(value);
+}
+
+/** The smallest id of this type that could have been made at `time`: a bound for ranges. */
+export function idFloor(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${encodeTime(time)}${'0'.repeat(RANDOM_CHARS)}`;
+}
+
+export function idTime(id: string): number {
+  const encoded = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 1 + TIME_CHARS);
+  let time = 0;
+  for (const char of encoded) time = time * 32 + ALPHABET.indexOf(char);
+  return time;
+}
+
+function encodeTime(time: number): string {
+  let out = '';
+  let rest = Math.max(0, Math.floor(time));
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(): string {
+  const bytes = randomBytes(RANDOM_CHARS);
+  let out = '';
+  for (const byte of bytes) out += ALPHABET[byte % 32];
+  return out;
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js';
+import { ListEmailsQuery } from '../schema/responses.js';
+import '../schema/send-email-request.js';
+
+/**
+ * The OpenAPI document, generated from the same zod schemas the routes validate with, so
+ * the description cannot drift from the behaviour. `npm run openapi` writes openapi.yaml;
+ * a test fails when the committed file differs from what this builds.
+ */
+type Operation = Record<string, unknown>;
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+
+function errors(...codes: ErrorCode[]): Record<string, object> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, object> = {};
+  for (const [status, list] of byStatus) {
+    out[String(status)] = {
+      description: `Error codes: ${list.map((code) => `\`${code}\``).join(', ')}.`,
+      content: json(ref('Error')),
+    };
+  }
+  return out;
+}
+
+function queryParameters(schema: z.ZodObject): object[] {
+  const shape = z.toJSONSchema(schema, { io: 'input' }) as {
+    properties: Record<string, object>;
+    required?: string[];
+  };
+  return Object.entries(shape.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: shape.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+const paths: Record<string, Record<string, Operation>> = {
+  '/healthz': {
+    get: {
+      operationId: 'health',
+      summary: 'Liveness check',
+      security: [],
+      responses: { 200: { description: 'The API is running.' } },
+    },
+  },
+  '/v1/emails': {
+    post: {
+      operationId: 'sendEmail',
+      summary: 'Accept an email for delivery',
+      description: 'Stores the email and queues it. The response comes once the email is '
+        + 'durably recorded; delivery happens afterwards. Request bodies are limited to '
+        + '5 MiB.',
+      requestBody: { required: true, content: json(ref('SendEmailRequest')) },
+      responses: {
+        202: { description: 'Accepted and queued.', content: json(ref('Accepted')) },
+        ...errors('validation_failed', 'invalid_json', 'unauthorized', 'payload_too_large',
+          'unsupported_media_type', 'internal_error'),
+      },
+    },
+    get: {
+      operationId: 'listEmails',
+      summary: 'List emails, newest first',
+      description: 'Filters apply within each page, so a page may hold fewer than `limit` '
+        + 'emails while `nextCursor` still leads to more.',
+      parameters: queryParameters(ListEmailsQuery),
+      responses: {
+        200: { description: 'One page of emails.', content: json(ref('EmailList')) },
+        ...errors('validation_failed', 'invalid_cursor', 'unauthorized', 'internal_error'),
+      },
+    },
+  },
+  '/v1/emails/{id}': {
+    get: {
+      operationId: 'getEmail',
+      summary: 'An email with its outcome per recipient and its timeline',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: { description: 'The email.', content: json(ref('Email')) },
+        ...errors('unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+  },
+};
+
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Record<string, unknown>> };
+
+  const components: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))) {
+    const { $schema: _ignored, ...rest } = schema;
+    components[id] = rest;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Mailroom',
+      version: '0.1.0',
+      description: 'Send email over HTTP through your own authenticated SMTP relays.',
+    },
+    servers: [{ url: 'http://127.0.0.1:3000', description: 'Local mode (npm start)' }],
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      schemas: components,
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+import { EMAIL_STATUSES, RECIPIENT_STATUSES } from '../store/email-record.js';
+
+/** Response bodies, described once for the OpenAPI document and for the route code. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().meta({ example: 'validation_failed' }),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+}).meta({ id: 'Error' });
+
+export const Accepted = z.object({
+  id: z.string().meta({ example: 'em_01jq3v6c8e2b7x4n5p6q7r8s9t' }),
+  status: z.literal('queued'),
+}).meta({ id: 'Accepted' });
+
+const smtpDetail = {
+  relay: z.string().optional(),
+  replyCode: z.number().int().optional(),
+  enhancedStatus: z.string().optional(),
+  reply: z.string().optional().meta({ description: 'The relay\'s reply line.' }),
+  queueId: z.string().optional().meta({ description: 'The relay\'s queue id for the message.' }),
+};
+
+export const RecipientView = z.object({
+  address: z.string(),
+  field: z.enum(['to', 'cc', 'bcc']),
+  status: z.enum(RECIPIENT_STATUSES),
+  reason: z.string().optional(),
+  ...smtpDetail,
+  updatedAt: z.string(),
+}).meta({ id: 'Recipient' });
+
+export const EventView = z.object({
+  id: z.string(),
+  type: z.string().meta({ example: 'sent' }),
+  at: z.string(),
+  recipients: z.array(z.string()).optional(),
+  detail: z.object({
+    ...smtpDetail,
+    durationMs: z.number().optional(),
+    reason: z.string().optional(),
+    attempt: z.number().int().optional(),
+  }).optional(),
+}).meta({ id: 'Event' });
+
+export const EmailSummary = z.object({
+  id: z.string(),
+  status: z.enum(EMAIL_STATUSES),
+  messageId: z.string(),
+  from: z.string(),
+  to: z.array(z.string()),
+  cc: z.array(z.string()),
+  bcc: z.array(z.string()),
+  replyTo: z.array(z.string()),
+  subject: z.string(),
+  tags: z.record(z.string(), z.string()),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().optional(),
+  reason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  recipients: z.array(RecipientView),
+}).meta({ id: 'EmailSummary' });
+
+export const EmailView = EmailSummary.extend({
+  events: z.array(EventView),
+}).meta({ id: 'Email' });
+
+export const EmailList = z.object({
+  data: z.array(EmailSummary),
+  nextCursor: z.string().nullable().meta({
+    description: 'Pass as `cursor` to get the next page; null on the last page.',
+  }),
+}).meta({ id: 'EmailList' });
+
+export const ListEmailsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2048).optional(),
+  status: z.enum(EMAIL_STATUSES).optional(),
+  tag: z.string().regex(/^[A-Za-z0-9_-]{1,64}:[\x20-\x7e]{0,256}$/, 'must be name:value')
+    .optional(),
+  createdAfter: z.iso.datetime({ offset: true }).optional(),
+  createdBefore: z.iso.datetime({ offset: true }).optional(),
+});

@@ -1,0 +1,445 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+import { REDISPATCH_AFTER_MS } from '../delivery/timing.js';
+import { joinContent, splitContent, type EmailContent } from './email-content.js';
+import type { EmailRecord, EmailStatus, TimelineEvent } from './email-record.js';
+import { TERMINAL_EMAIL_STATUSES } from './email-record.js';
+import {
+  CONTENT_SK, contentChunkSk, dueShard, dueSk, EMAIL_SK, emailListPk, emailPk, eventSk,
+} from './keys.js';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+export interface EmailPage {
+  emails: EmailRecord[];
+  lastKey?: Record<string, string>;
+}
+
+export interface ListQuery {
+  limit: number;
+  startKey?: Record<string, string>;
+  status?: EmailStatus;
+  tag?: { name: string; value: string };
+  /** Inclusive lower and exclusive upper bounds on gsi1sk (the time-sortable email id). */
+  idRange?: { from?: string; until?: string };
+}
+
+export interface Outcome {
+  status: EmailStatus;
+  recipients: EmailRecord['recipients'];
+  reason?: string;
+  nextAttemptAt?: string;
+}
+
+const EMAIL_FIELDS_HIDDEN = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']);
+
+/**
+ * Reads and writes emails. Every state change is a conditional write, so two workers (or a
+ * worker and the sweeper) can never both believe they own one email.
+ */
+export class EmailStore {
+  readonly documents: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, readonly tableName: string) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  /**
+   * Stores a new email: content, status item, its first timeline event and any extra items
+   * (an idempotency record) in one transaction when the content fits in one item.
+   */
+  async create(
+    record: EmailRecord,
+    content: EmailContent,
+    event: TimelineEvent,
+    extra: TransactItem[] = [],
+  ): Promise<void> {
+    const pk = emailPk(record.accountId, record.id);
+    const chunks = splitContent(content);
+    const contentItems = chunks.map((body, index) => ({
+      pk,
+      sk: chunks.length === 1 ? CONTENT_SK : contentChunkSk(index),
+      body,
+      expiresAt: record.expiresAt,
+    }));
+
+    // Large content goes first, outside the transaction (4 MB cap); without the status item
+    // written after it, the chunks are unreachable and expire with the retention.
+    if (chunks.length > 1) await this.batchPut(contentItems);
+    const status = this.statusItem({ ...record, contentChunks: chunks.length });
+
+    await this.documents.send(new TransactWriteCommand({
+      TransactItems: [
+        ...(chunks.length === 1 ? [{ Put: { TableName: this.tableName, Item: contentItems[0] } }] : []),
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: status,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: this.tableName, Item: this.eventItem(record, event) } },
+        ...extra,
+      ],
+    }));
+  }
+
+  async get(accountId: string, emailId: string, now = new Date()) {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :first',
+      ExpressionAttributeValues: { ':pk': emailPk(accountId, emailId), ':first': EMAIL_SK },
+      ConsistentRead: true,
+    });
+    const status = items.find((item) => item.sk === EMAIL_SK);
+    if (!status || isExpired(status, now)) return undefined;
+
+    const events = items
+      .filter((item) => String(item.sk).startsWith('V#'))
+      .map((item) => stripEvent(item));
+    return { email: stripEmail(status), events };
+  }
+
+  async getRecord(accountId: string, emailId: string): Promise<EmailRecord | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({
+      TableName: this.tableName,
+      Key: { pk: emailPk(accountId, emailId), sk: EMAIL_SK },
+      ConsistentRead: true,
+    }));
+    return Item ? stripEmail(Item) : undefined;
+  }
+
+  async getContent(record: EmailRecord): Promise<EmailContent> {
+    const pk = emailPk(record.accountId, record.id);
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :content)',
+      ExpressionAttributeValues: { ':pk': pk, ':content': CONTENT_SK },
+      ConsistentRead: true,
+    });
+    const chunks = items
+      .filter((item) => item.sk === CONTENT_SK || String(item.sk).startsWith('C#'))
+      .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
+      .map((item) => String(item.body));
+    if (chunks.length !== record.contentChunks) {
+      throw new Error(`content of ${record.id} has ${chunks.length} of ${record.contentChunks} parts`);
+    }
+    return joinContent(chunks);
+  }
+
+  async list(accountId: string, query: ListQuery, now = new Date()): Promise<EmailPage> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': emailListPk(accountId) };
+    let keyCondition = 'gsi1pk = :pk';
+    const { from, until } = query.idRange ?? {};
+    if (from && until) {
+      keyCondition += ' AND gsi1sk BETWEEN :from AND :until';
+      Object.assign(values, { ':from': from, ':until': until });
+    } else if (from) {
+      keyCondition += ' AND gsi1sk >= :from';
+      values[':from'] = from;
+    } else if (until) {
+      keyCondition += ' AND gsi1sk <= :until';
+      values[':until'] = until;
+    }
+
+    const filters = ['(attribute_not_exists(expiresAt) OR expiresAt > :now)'];
+    values[':now'] = Math.floor(now.getTime() / 1000);
+    if (query.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    if (query.tag) {
+      filters.push('#tags.#tag = :tagValue');
+      Object.assign(names, { '#tags': 'tags', '#tag': query.tag.name });
+      values[':tagValue'] = query.tag.value;
+    }
+
+    const result = await this.documents.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: keyCondition,
+      FilterExpression: filters.join(' AND '),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: query.limit,
+      ...(query.startKey ? { ExclusiveStartKey: query.startKey } : {}),
+    }));
+
+    return {
+      emails: (result.Items ?? []).map(stripEmail),
+      ...(result.LastEvaluatedKey
+        ? { lastKey: result.LastEvaluatedKey as Record<string, string> }
+        : {}),
+    };
+  }
+
+  /**
+   * Claims an email for one attempt: only the job for the current attempt, only while the
+   * email waits for it, and only once. Returns the claimed record, or undefined when the
+   * job is stale (already sent, claimed by another worker, or superseded).
+   */
+  async claim(
+    accountId: string,
+    emailId: string,
+    claim: { attempt: number; owner: string; leaseUntil: string; now: string },
+  ): Promise<EmailRecord | undefined> {
+    try {
+      const { Attributes } = await this.documents.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: emailPk(accountId, emailId), sk: EMAIL_SK },
+        UpdateExpression: 'SET #status = :sending, lease = :lease, phase = :transaction, '
+          + 'attempts = attempts + :one, updatedAt = :now, gsi2sk = :due',
+        ConditionExpression: 'attempts = :attempt AND #status IN (:queued, :deferred) '
+          + 'AND (attribute_not_exists(nextAttemptAt) OR nextAttemptAt <= :notBefore)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sending': 'sending',
+          ':queued': 'queued',
+          ':deferred': 'deferred',
+          ':lease': { owner: claim.owner, until: claim.leaseUntil },
+          ':transaction': 'transaction',
+          ':one': 1,
+          ':attempt': claim.attempt,
+          ':now': claim.now,
+          ':notBefore': new Date(Date.parse(claim.now) + CLAIM_CLOCK_SKEW_MS).toISOString(),
+          ':due': dueSk(claim.leaseUntil, emailId),
+        },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return Attributes ? stripEmail(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records that the final dot of DATA is about to be written. From here on a lost worker
+   * leaves the email `uncertain` instead of retrying it, because the relay may have it.
+   */
+  async markDataEnd(record: EmailRecord, owner: string): Promise<void> {
+    await this.documents.send(new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+      UpdateExpression: 'SET phase = :dataEnd',
+      ConditionExpression: '#status = :sending AND lease.#owner = :owner',
+      ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+      ExpressionAttributeValues: { ':dataEnd': 'data-end', ':sending': 'sending', ':owner': owner },
+    }));
+  }
+
+  /**
+   * Writes the outcome of an attempt and its timeline events in one transaction, only while
+   * `owner` still holds the lease. Returns false when the lease was lost.
+   */
+  async recordOutcome(
+    record: EmailRecord,
+    owner: string | undefined,
+    outcome: Outcome,
+    events: TimelineEvent[],
+    now: string,
+  ): Promise<boolean> {
+    const terminal = TERMINAL_EMAIL_STATUSES.has(outcome.status);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':recipients': outcome.recipients,
+      ':now': now,
+    };
+    const sets = ['#status = :status', 'recipients = :recipients', 'updatedAt = :now'];
+    const removes = ['lease', 'phase'];
+
+    if (outcome.reason) {
+      sets.push('reason = :reason');
+      values[':reason'] = outcome.reason;
+    } else {
+      removes.push('reason');
+    }
+    if (terminal || !outcome.nextAttemptAt) {
+      removes.push('nextAttemptAt', 'gsi2pk', 'gsi2sk');
+    } else {
+      sets.push('nextAttemptAt = :next', 'gsi2pk = :shard', 'gsi2sk = :due');
+      Object.assign(values, {
+        ':next': outcome.nextAttemptAt,
+        ':shard': dueShard(record.id),
+        ':due': dueSk(outcome.nextAttemptAt, record.id),
+      });
+    }
+
+    let condition = 'attribute_exists(pk)';
+    if (owner) {
+      condition = '#status = :sending AND lease.#owner = :owner';
+      Object.assign(names, { '#owner': 'owner' });
+      Object.assign(values, { ':sending': 'sending', ':owner': owner });
+    }
+
+    try {
+      await this.documents.send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+              UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+          ...events.map((event) => ({
+            Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
+          })),
+        ],
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Emails whose next look is due by `until`, oldest first, from one shard of gsi2. */
+  async findDue(
+    shard: string,
+    until: string,
+    limit: number,
+  ): Promise<Array<{ record: EmailRecord; due: string }>> {
+    const result = await this.documents.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :shard AND gsi2sk <= :until',
+      ExpressionAttributeValues: { ':shard': shard, ':until': `${until}#~` },
+      Limit: limit,
+    }));
+    return (result.Items ?? []).map((item) => ({ record: stripEmail(item), due: String(item.gsi2sk) }));
+  }
+
+  /**
+   * Moves an email's next look to `nextCheck`, only if no one else touched it since it was
+   * read (same status, attempts and due time). The sweeper calls this before re-dispatching
+   * so that two sweeps never dispatch the same attempt twice.
+   */
+  async postpone(record: EmailRecord, expectedDue: string, nextCheck: string): Promise<boolean> {
+    try {
+      await this.documents.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+        UpdateExpression: 'SET gsi2sk = :next',
+        ConditionExpression: 'gsi2sk = :expected AND #status = :status AND attempts = :attempts',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':next': dueSk(nextCheck, record.id),
+          ':expected': expectedDue,
+          ':status': record.status,
+          ':attempts': record.attempts,
+        },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  statusItem(record: EmailRecord): Record<string, unknown> {
+    const pk = emailPk(record.accountId, record.id);
+    // A queued email is looked at again if no worker claimed it within the grace period.
+    const checkAt = record.nextAttemptAt ?? (record.status === 'queued'
+      ? new Date(Date.parse(record.createdAt) + REDISPATCH_AFTER_MS).toISOString()
+      : undefined);
+    const due = checkAt && !TERMINAL_EMAIL_STATUSES.has(record.status)
+      ? { gsi2pk: dueShard(record.id), gsi2sk: dueSk(checkAt, record.id) }
+      : {};
+    return {
+      ...record,
+      pk,
+      sk: EMAIL_SK,
+      gsi1pk: emailListPk(record.accountId),
+      gsi1sk: record.id,
+      ...due,
+    };
+  }
+
+  eventItem(record: EmailRecord, event: TimelineEvent): Record<string, unknown> {
+    return {
+      pk: emailPk(record.accountId, record.id),
+      sk: eventSk(event.id),
+      ...event,
+      expiresAt: record.expiresAt,
+    };
+  }
+
+  private async batchPut(items: Array<Record<string, unknown>>): Promise<void> {
+    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+      let pending = items.slice(start, start + BATCH_WRITE_LIMIT)
+        .map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= BATCH_WRITE_ROUNDS) throw new Error('batch write kept leaving items unwritten');
+        const result = await this.documents.send(new BatchWriteCommand({
+          RequestItems: { [this.tableName]: pending },
+        }));
+        pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      }
+    }
+  }
+
+  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]) {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.documents.send(new QueryCommand({
+        ...input,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }));
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_WRITE_ROUNDS = 8;
+/** A retry job may arrive a moment before its time when clocks disagree a little. */
+const CLAIM_CLOCK_SKEW_MS = 2_000;
+
+function isExpired(item: Record<string, unknown>, now: Date): boolean {
+  return typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(now.getTime() / 1000);
+}
+
+function stripEmail(item: Record<string, unknown>): EmailRecord {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (!EMAIL_FIELDS_HIDDEN.has(key)) out[key] = value;
+  }
+  return out as unknown as EmailRecord;
+}
+
+function stripEvent(item: Record<string, unknown>): TimelineEvent {
+  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...event } = item;
+  return event as unknown as TimelineEvent;
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as Error & { CancellationReasons?: Array<{ Code?: string }> })
+    .CancellationReasons ?? [];
+  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+}
