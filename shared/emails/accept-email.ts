@@ -1,6 +1,7 @@
 import { domainToASCII } from 'node:url';
 
 import { normalizeAddress, parseMailbox } from '../email/mailbox.js';
+import { ApiError } from '../errors/api-error.js';
 import { newId } from '../ids/new-id.js';
 import type { Logger } from '../log/logger.js';
 import type { SendQueue } from '../queue/send-queue.js';
@@ -8,6 +9,7 @@ import type { SendEmailRequest } from '../schema/send-email-request.js';
 import type { EmailContent } from '../store/email-content.js';
 import type { EmailRecord, RecipientOutcome, TimelineEvent } from '../store/email-record.js';
 import type { EmailStore } from '../store/email-store.js';
+import { hashKey, idempotencyItem } from './idempotency.js';
 
 export interface AcceptSettings {
   accountId: string;
@@ -95,14 +97,40 @@ export async function dispatchAccepted(
   }
 }
 
+export interface AcceptResult {
+  emailId: string;
+  /** True when an earlier request with the same Idempotency-Key created the email. */
+  replayed: boolean;
+}
+
 export async function acceptEmail(
   request: SendEmailRequest,
   deps: { store: EmailStore; queue: SendQueue; logger: Logger; settings: AcceptSettings },
-): Promise<EmailRecord> {
+  idempotency?: { key: string; requestHash: string; hours: number },
+): Promise<AcceptResult> {
   const accepted = prepareEmail(request, deps.settings);
-  await deps.store.create(accepted.record, accepted.content, accepted.event);
+  const { record } = accepted;
+  const keyRecord = idempotency && idempotencyItem(record.accountId, {
+    keyHash: hashKey(idempotency.key),
+    requestHash: idempotency.requestHash,
+    emailId: record.id,
+    createdAt: record.createdAt,
+    expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + idempotency.hours * 3600,
+  });
+
+  const result = await deps.store.create(record, accepted.content, accepted.event, keyRecord);
+  if (!result.created) {
+    if (result.existing.requestHash !== idempotency?.requestHash) {
+      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with '
+        + 'a different request body.', [
+        { path: 'Idempotency-Key', message: 'use a new key for a different email' },
+      ]);
+    }
+    return { emailId: String(result.existing.emailId), replayed: true };
+  }
+
   await dispatchAccepted(accepted, deps.queue, deps.logger);
-  return accepted.record;
+  return { emailId: record.id, replayed: false };
 }
 
 function uniqueRecipients(

@@ -59,11 +59,21 @@ const paths: Record<string, Record<string, Operation>> = {
       description: 'Stores the email and queues it. The response comes once the email is '
         + 'durably recorded; delivery happens afterwards. Request bodies are limited to '
         + '5 MiB.',
+      parameters: [{
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'Makes retries safe for 24 hours: the same key with the same body returns '
+          + 'the first response (with `Idempotent-Replayed: true`) and creates nothing; the '
+          + 'same key with another body is refused.',
+        schema: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\x20-\\x7e]+$' },
+      }],
       requestBody: { required: true, content: json(ref('SendEmailRequest')) },
       responses: {
         202: { description: 'Accepted and queued.', content: json(ref('Accepted')) },
-        ...errors('validation_failed', 'invalid_json', 'unauthorized', 'payload_too_large',
-          'unsupported_media_type', 'internal_error'),
+        ...errors('validation_failed', 'invalid_json', 'invalid_idempotency_key', 'unauthorized',
+          'idempotency_key_reused', 'payload_too_large', 'unsupported_media_type',
+          'internal_error'),
       },
     },
     get: {

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -7,6 +11,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 import { REDISPATCH_AFTER_MS } from '../delivery/timing.js';
 import { joinContent, splitContent, type EmailContent } from './email-content.js';
@@ -19,6 +24,10 @@ import {
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
+
+export type CreateResult =
+  | { created: true }
+  | { created: false; existing: Record<string, unknown> };
 
 export interface EmailPage {
   emails: EmailRecord[];
@@ -64,8 +73,8 @@ export class EmailStore {
     record: EmailRecord,
     content: EmailContent,
     event: TimelineEvent,
-    extra: TransactItem[] = [],
-  ): Promise<void> {
+    idempotency?: Record<string, unknown> & { expiresAt: number },
+  ): Promise<CreateResult> {
     const pk = emailPk(record.accountId, record.id);
     const chunks = splitContent(content);
     const contentItems = chunks.map((body, index) => ({
@@ -80,20 +89,38 @@ export class EmailStore {
     if (chunks.length > 1) await this.batchPut(contentItems);
     const status = this.statusItem({ ...record, contentChunks: chunks.length });
 
-    await this.documents.send(new TransactWriteCommand({
-      TransactItems: [
-        ...(chunks.length === 1 ? [{ Put: { TableName: this.tableName, Item: contentItems[0] } }] : []),
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: status,
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+    const items: TransactItem[] = [
+      ...(chunks.length === 1 ? [{ Put: { TableName: this.tableName, Item: contentItems[0] } }] : []),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: status,
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        { Put: { TableName: this.tableName, Item: this.eventItem(record, event) } },
-        ...extra,
-      ],
-    }));
+      },
+      { Put: { TableName: this.tableName, Item: this.eventItem(record, event) } },
+    ];
+    if (idempotency) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: idempotency,
+          // An expired key record may still be in the table: DynamoDB deletes lazily.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+
+    try {
+      await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return { created: true };
+    } catch (error) {
+      const existing = idempotency && cancelledItem(error, items.length - 1);
+      if (existing) return { created: false, existing };
+      throw error;
+    }
   }
 
   async get(accountId: string, emailId: string, now = new Date()) {
@@ -434,6 +461,17 @@ function stripEmail(item: Record<string, unknown>): EmailRecord {
 function stripEvent(item: Record<string, unknown>): TimelineEvent {
   const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...event } = item;
   return event as unknown as TimelineEvent;
+}
+
+/** The current item behind a failed condition in a cancelled transaction, if returned. */
+function cancelledItem(error: unknown, index: number): Record<string, unknown> | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as Error & {
+    CancellationReasons?: Array<{ Code?: string; Item?: Record<string, AttributeValue> }>;
+  }).CancellationReasons ?? [];
+  const reason = reasons[index];
+  if (reason?.Code !== 'ConditionalCheckFailed' || !reason.Item) return undefined;
+  return unmarshall(reason.Item);
 }
 
 export function isConditionFailure(error: unknown): boolean {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 
 import { acceptEmail } from '../../../shared/emails/accept-email.js';
+import { hashRequest, parseIdempotencyKey } from '../../../shared/emails/idempotency.js';
 import { ApiError } from '../../../shared/errors/api-error.js';
 import { idFloor, isId } from '../../../shared/ids/new-id.js';
 import { decodeCursor, encodeCursor } from '../../../shared/schema/cursor.js';
@@ -24,7 +25,8 @@ export function emailRoutes(deps: ApiDeps): Hono {
         validationDetails(parsed.error));
     }
 
-    const record = await acceptEmail(parsed.data, {
+    const key = parseIdempotencyKey(c.req.header('idempotency-key'));
+    const accepted = await acceptEmail(parsed.data, {
       store: deps.store,
       queue: deps.queue,
       logger: deps.logger,
@@ -33,9 +35,18 @@ export function emailRoutes(deps: ApiDeps): Hono {
         ...(config.messageIdDomain ? { messageIdDomain: config.messageIdDomain } : {}),
         retentionDays: config.retentionDays,
       },
+    }, key === undefined ? undefined : {
+      key,
+      requestHash: hashRequest(body),
+      hours: config.idempotencyHours,
     });
-    deps.logger.info('email accepted', { emailId: record.id, recipients: record.recipients.length });
-    return c.json({ id: record.id, status: 'queued' as const }, 202);
+
+    if (accepted.replayed) {
+      c.header('Idempotent-Replayed', 'true');
+    } else {
+      deps.logger.info('email accepted', { emailId: accepted.emailId });
+    }
+    return c.json({ id: accepted.emailId, status: 'queued' as const }, 202);
   });
 
   routes.get('/:id', async (c) => {
