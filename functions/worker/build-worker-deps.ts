@@ -3,6 +3,7 @@ import { type Config, loadConfig, requireRelays } from '../../shared/config/conf
 import type { DeliveryDeps } from '../../shared/delivery/deliver-email.js';
 import { RelayRouter } from '../../shared/delivery/relay-router.js';
 import { createLogger } from '../../shared/log/logger.js';
+import type { SmtpTimeouts } from '../../shared/smtp/smtp-session.js';
 import { SendQueue } from '../../shared/queue/send-queue.js';
 import { EmailStore } from '../../shared/store/email-store.js';
 import { currentWorkerId } from './lease-owner.js';
@@ -12,7 +13,15 @@ export interface WorkerDeps extends DeliveryDeps {
   sqs: ReturnType<typeof createSqsClient>;
 }
 
-export function buildWorkerDeps(config: Config = loadConfig()): WorkerDeps {
+export interface WorkerOptions {
+  /** Shorter SMTP timeouts, for tests that wait for one to pass. */
+  timeouts?: Partial<SmtpTimeouts>;
+}
+
+export function buildWorkerDeps(
+  config: Config = loadConfig(),
+  options: WorkerOptions = {},
+): WorkerDeps {
   const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
   const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
   const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
@@ -23,7 +32,10 @@ export function buildWorkerDeps(config: Config = loadConfig()): WorkerDeps {
     sqs,
     store: new EmailStore(dynamo, config.tableName),
     queue: new SendQueue(sqs, config.queueUrl),
-    router: new RelayRouter(requireRelays(config), { logger }),
+    router: new RelayRouter(requireRelays(config), {
+      logger,
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    }),
     logger,
     settings: {
       maxAgeSeconds: config.maxAgeSeconds,
