@@ -195,23 +195,33 @@ export class EmailStore {
       values[':tagValue'] = query.tag.value;
     }
 
-    const result = await this.documents.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filters.join(' AND '),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: query.limit,
-      ...(query.startKey ? { ExclusiveStartKey: query.startKey } : {}),
-    }));
+    // Filters apply after DynamoDB's Limit, so a filtered page is filled over a few reads,
+    // bounded so that a rare filter cannot turn one request into a table scan.
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined = query.startKey;
+    for (let round = 0; round < LIST_READS_PER_PAGE && items.length < query.limit; round++) {
+      const result = await this.documents.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filters.join(' AND '),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: round === 0 ? query.limit : Math.max(query.limit * 4, 50),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }));
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) break;
+    }
 
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    const more = items.length > query.limit || startKey !== undefined;
     return {
-      emails: (result.Items ?? []).map(stripEmail),
-      ...(result.LastEvaluatedKey
-        ? { lastKey: result.LastEvaluatedKey as Record<string, string> }
-        : {}),
+      emails: page.map(stripEmail),
+      ...(more && last ? { lastKey: listKey(last) } : {}),
     };
   }
 
@@ -442,9 +452,19 @@ export class EmailStore {
 }
 
 const BATCH_WRITE_LIMIT = 25;
+const LIST_READS_PER_PAGE = 5;
 const BATCH_WRITE_ROUNDS = 8;
 /** A retry job may arrive a moment before its time when clocks disagree a little. */
 const CLAIM_CLOCK_SKEW_MS = 2_000;
+
+function listKey(item: Record<string, unknown>): Record<string, string> {
+  return {
+    pk: String(item.pk),
+    sk: String(item.sk),
+    gsi1pk: String(item.gsi1pk),
+    gsi1sk: String(item.gsi1sk),
+  };
+}
 
 function isExpired(item: Record<string, unknown>, now: Date): boolean {
   return typeof item.expiresAt === 'number' && item.expiresAt <= Math.floor(now.getTime() / 1000);
