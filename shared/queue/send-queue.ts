@@ -54,7 +54,7 @@ export class SendQueue {
       QueueUrl: this.queueUrl,
       Entries: batch.map((item, index) => ({
         Id: String(index),
-        MessageBody: JSON.stringify(item.job),
+        MessageBody: asciiJson(item.job),
         ...(item.delaySeconds > 0 ? { DelaySeconds: item.delaySeconds } : {}),
       })),
     }));
@@ -68,6 +68,16 @@ export class SendQueue {
   }
 }
 
+/**
+ * JSON with every non-ASCII character escaped. SQS accepts only some Unicode ranges in a
+ * message body, and an emulator may judge characters outside the BMP by their surrogate
+ * halves; escaped, any text travels and parses back to the same string.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function jobSize(job: SendJob): number {
-  return Buffer.byteLength(JSON.stringify(job));
+  return Buffer.byteLength(asciiJson(job));
 }

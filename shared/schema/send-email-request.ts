@@ -51,7 +51,8 @@ const base64 = z.string()
 const attachment = z.strictObject({
   filename: z.string().min(1).max(255)
     .regex(NO_LINE_BREAKS, 'must not contain CR or LF characters')
-    .regex(/^[^\x00-\x1f\x7f/\\]*$/, 'must not contain control characters or path separators'),
+    .regex(/^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f/\\]*$/,
+      'must not contain control characters or path separators'),
   content: base64.meta({ description: 'The file content, base64-encoded.' }),
   contentType: z.string()
     .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i,
