@@ -15,6 +15,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  // The SDK warns on every process start that its 2027 releases will need Node 22; the
+  // README's Limits section says so once, which is enough for a development stack.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config = await checkPrerequisites();
   const logger = createLogger({ fields: { component: 'local' } });
 
