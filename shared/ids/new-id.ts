@@ -12,8 +12,35 @@ const RANDOM_CHARS = 16;
 
 export type IdPrefix = 'em' | 'ev' | 'at' | 'wh' | 'req';
 
+let lastTime = -1;
+let lastRandom = '';
+
+/**
+ * Ids made by one process sort in the order they were made, also within one millisecond:
+ * the random part is then the previous one plus one (an email's events, made together,
+ * must read back in order).
+ */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${encodeRandom()}`;
+  if (now <= lastTime) {
+    lastRandom = increment(lastRandom);
+  } else {
+    lastTime = now;
+    lastRandom = encodeRandom();
+  }
+  return `${prefix}_${encodeTime(lastTime)}${lastRandom}`;
+}
+
+function increment(random: string): string {
+  const digits = [...random];
+  for (let i = digits.length - 1; i >= 0; i--) {
+    const value = ALPHABET.indexOf(digits[i] as string);
+    if (value < 31) {
+      digits[i] = ALPHABET[value + 1] as string;
+      return digits.join('');
+    }
+    digits[i] = '0';
+  }
+  return encodeRandom();
 }
 
 export function isId(prefix: IdPrefix, value: string): boolean {
