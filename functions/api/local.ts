@@ -1,12 +1,13 @@
 import { serve } from '@hono/node-server';
 
+import { reportCallsTo } from '../../shared/aws/call-counter.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import { createApp } from './app.js';
 import { buildApiDeps } from './build-api-deps.js';
 
 /** The API as a Node process on loopback: what `npm start` runs instead of Lambda. */
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -19,6 +20,7 @@ function main(): void {
   }
 
   const deps = buildApiDeps(config);
+  await reportCallsTo(process.env.MAILROOM_CALL_COUNT_DIR);
   const server = serve({ fetch: createApp(deps).fetch, hostname: '127.0.0.1', port: config.port },
     (info) => deps.logger.info('api listening', { url: `http://127.0.0.1:${info.port}` }));
 
@@ -31,4 +33,4 @@ function main(): void {
   process.once('SIGINT', stop);
 }
 
-main();
+await main();

@@ -1,3 +1,4 @@
+import { reportCallsTo } from '../../shared/aws/call-counter.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import { REDISPATCH_AFTER_MS } from '../../shared/delivery/timing.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { logger } = deps;
+  await reportCallsTo(process.env.MAILROOM_CALL_COUNT_DIR);
 
   // The embedded queue keeps nothing across a restart, so every email waiting for its
   // first attempt is dispatched again now, and leases of dead processes are taken back.
