@@ -18,5 +18,5 @@ const deps = {
  * way to know from here that a Lambda holding it is gone.
  */
 export async function handler(): Promise<SweepCounts> {
-  return sweep(deps, { now: new Date() });
+  return sweep(deps, { now: new Date(), maxAgeSeconds: config.maxAgeSeconds });
 }

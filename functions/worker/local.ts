@@ -31,12 +31,17 @@ async function main(): Promise<void> {
 
   // The embedded queue keeps nothing across a restart, so every email waiting for its
   // first attempt is dispatched again now, and leases of dead processes are taken back.
-  await sweep(deps, { now: new Date(), horizonMs: REDISPATCH_AFTER_MS, isOwnerGone })
+  await sweep(deps, {
+    now: new Date(),
+    maxAgeSeconds: deps.config.maxAgeSeconds,
+    horizonMs: REDISPATCH_AFTER_MS,
+    isOwnerGone,
+  })
     .catch((error) => logger.error('start-up sweep failed', { error }));
 
   const poller = startPoller({ sqs: deps.sqs, queueUrl: deps.config.queueUrl, deps });
   const timer = setInterval(() => {
-    sweep(deps, { now: new Date(), isOwnerGone })
+    sweep(deps, { now: new Date(), maxAgeSeconds: deps.config.maxAgeSeconds, isOwnerGone })
       .catch((error) => logger.error('sweep failed', { error }));
   }, SWEEP_INTERVAL_MS);
   logger.info('worker polling', { relays: deps.config.relays.map((relay) => relay.name) });

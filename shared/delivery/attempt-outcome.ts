@@ -91,6 +91,23 @@ export function decideOutcome(
   };
 }
 
+/** Every recipient still pending fails for the attempt's reason, with no retry. */
+export function failAll(record: EmailRecord, attempt: AttemptResult, now: Date): Decision {
+  const at = now.toISOString();
+  const reason = attempt.kind === 'aborted' ? attempt.reason : 'failed';
+  const verdicts = new Map<string, Verdict>();
+  const recipients = record.recipients.map((recipient) => {
+    if (recipient.status !== 'queued' && recipient.status !== 'deferred') return recipient;
+    verdicts.set(recipient.address, { status: 'failed', detail: {}, reason });
+    return { ...recipient, status: 'failed' as const, reason, updatedAt: at };
+  });
+
+  return {
+    outcome: { status: summarizeStatus(recipients), recipients, reason },
+    events: timeline(record, attempt, recipients, verdicts, at, now),
+  };
+}
+
 function judge(address: string, attempt: AttemptResult): Verdict {
   if (attempt.kind === 'aborted') {
     return { status: 'deferred', detail: relayOnly(attempt.relay), reason: attempt.reason };

@@ -1,10 +1,13 @@
 import { parseMailbox } from '../email/mailbox.js';
 import type { Logger } from '../log/logger.js';
+import type { EmailRecord } from '../store/email-record.js';
 import { buildMessage } from '../mime/build-message.js';
 import type { SendJob } from '../queue/send-job.js';
 import type { SendQueue } from '../queue/send-queue.js';
 import type { EmailStore } from '../store/email-store.js';
-import { decideOutcome, type OutcomeSettings } from './attempt-outcome.js';
+import {
+  type AttemptResult, decideOutcome, failAll, type OutcomeSettings,
+} from './attempt-outcome.js';
 import { AttemptAborted, type RelayRouter } from './relay-router.js';
 import { LEASE_MS, PRE_DOT_BUDGET_MS } from './timing.js';
 
@@ -22,9 +25,19 @@ export interface DeliveryDeps {
 /** `done`: the job can leave the queue. `retry`: leave it for the queue to deliver again. */
 export type JobResult = 'done' | 'retry';
 
+/** Failures that will not go away by trying again: the email fails at once. */
+export class PermanentJobError extends Error {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'PermanentJobError';
+  }
+}
+
 /**
  * One attempt for one email: claim it, build the message, send it, record what happened.
- * A job for an email that is already sent, claimed or superseded does nothing.
+ * A job for an email that is already sent, claimed or superseded does nothing; a job for
+ * an email that does not exist is left to the queue, whose redrive policy parks it in the
+ * dead-letter queue.
  */
 export async function deliverEmail(job: SendJob, deps: DeliveryDeps): Promise<JobResult> {
   const now = deps.now ?? (() => new Date());
@@ -32,25 +45,61 @@ export async function deliverEmail(job: SendJob, deps: DeliveryDeps): Promise<Jo
   const claimedAt = now();
   const owner = `${deps.workerId}:${claimedAt.getTime()}`;
 
-  const record = await deps.store.claim(job.accountId, job.emailId, {
+  const claim = await deps.store.claim(job.accountId, job.emailId, {
     attempt: job.attempt,
     owner,
     leaseUntil: new Date(claimedAt.getTime() + LEASE_MS).toISOString(),
     now: claimedAt.toISOString(),
   });
-  if (!record) {
-    logger.info('job is stale; nothing to send');
+  if (claim.kind === 'missing') {
+    logger.error('job names an email that does not exist');
+    return 'retry';
+  }
+  if (claim.kind === 'stale') {
+    logger.info('job is stale; nothing to send', { status: claim.status });
     return 'done';
   }
 
-  const content = job.content ?? await deps.store.getContent(record);
-  const message = await buildMessage(record, content);
+  const { record } = claim;
+  let attempt: AttemptResult;
+  try {
+    attempt = await attemptDelivery(job, record, owner, claimedAt, deps);
+  } catch (error) {
+    // Nothing reached the relay's DATA phase: safe to retry, or to fail when retrying
+    // cannot help. The lease is handed back either way, so nothing waits for it to expire.
+    const permanent = error instanceof PermanentJobError;
+    logger.error('attempt could not run', { error, permanent });
+    attempt = {
+      kind: 'aborted',
+      reason: permanent ? error.reason : 'processing_error',
+      relay: undefined,
+      durationMs: now().getTime() - claimedAt.getTime(),
+    };
+    if (permanent) return settle(job, record, owner, attempt, deps, logger, true);
+  }
+  return settle(job, record, owner, attempt, deps, logger, false);
+}
+
+async function attemptDelivery(
+  job: SendJob,
+  record: EmailRecord,
+  owner: string,
+  claimedAt: Date,
+  deps: DeliveryDeps,
+): Promise<AttemptResult> {
+  const now = deps.now ?? (() => new Date());
+  const content = job.content ?? await deps.store.getContent(record).catch((error) => {
+    throw new PermanentJobError('content_unreadable', { cause: error });
+  });
+  const message = await buildMessage(record, content).catch((error) => {
+    throw new PermanentJobError('message_build_failed', { cause: error });
+  });
   const pending = record.recipients
     .filter((recipient) => recipient.status === 'queued' || recipient.status === 'deferred')
     .map((recipient) => recipient.address);
   const envelope = { from: envelopeSender(record.from), to: pending, size: message.length };
 
-  const attempt = await deps.router.send(envelope, message, {
+  return deps.router.send(envelope, message, {
     beforeFinalDot: async () => {
       if (now().getTime() - claimedAt.getTime() > PRE_DOT_BUDGET_MS) {
         throw new AttemptAborted('attempt_time_exceeded');
@@ -62,11 +111,24 @@ export async function deliverEmail(job: SendJob, deps: DeliveryDeps): Promise<Jo
       }
     },
   });
+}
 
-  const decision = decideOutcome(record, attempt, deps.settings, now());
-  const written = await deps.store.recordOutcome(
+async function settle(
+  job: SendJob,
+  record: EmailRecord,
+  owner: string,
+  attempt: AttemptResult,
+  deps: DeliveryDeps,
+  logger: Logger,
+  permanent: boolean,
+): Promise<JobResult> {
+  const now = deps.now ?? (() => new Date());
+  const decision = permanent
+    ? failAll(record, attempt, now())
+    : decideOutcome(record, attempt, deps.settings, now());
+  const written = await persistently(() => deps.store.recordOutcome(
     record, owner, decision.outcome, decision.events, now().toISOString(),
-  );
+  ));
   if (!written) {
     logger.error('lease lost before the outcome was recorded', { status: decision.outcome.status });
     return 'done';
@@ -98,6 +160,25 @@ async function scheduleRetry(
     await deps.queue.enqueue({ ...job, attempt: attempts }, delaySeconds);
   } catch (error) {
     logger.warn('could not queue the retry; the sweeper will dispatch it', { error });
+  }
+}
+
+const OUTCOME_WRITE_TRIES = 5;
+const OUTCOME_RETRY_BASE_MS = 200;
+
+/**
+ * The outcome of a finished transaction must reach the table: if it does not, the lease
+ * expires and the email is settled as `uncertain` although we knew what happened. So a
+ * failing write (throttling, a network blip) is tried again a few times before giving up.
+ */
+async function persistently<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= OUTCOME_WRITE_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_RETRY_BASE_MS * 2 ** attempt));
+    }
   }
 }
 

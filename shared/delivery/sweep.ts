@@ -15,6 +15,8 @@ export interface SweepDeps {
 
 export interface SweepOptions {
   now: Date;
+  /** Emails older than this are failed (`expired`) instead of tried again. */
+  maxAgeSeconds: number;
   /** Also look at emails due up to this many ms ahead (start-up after a crash). */
   horizonMs?: number;
   /** True when the worker that holds a lease is known to be gone (local restarts). */
@@ -26,9 +28,12 @@ export interface SweepCounts {
   dispatched: number;
   recovered: number;
   uncertain: number;
+  failed: number;
 }
 
 const DEFAULT_LIMIT_PER_SHARD = 200;
+/** A worker dying this many times on one email before the final dot fails the email. */
+const MAX_CRASHES = 3;
 
 /**
  * The table is the source of truth and the queue only a dispatcher, so this pass makes
@@ -38,7 +43,7 @@ const DEFAULT_LIMIT_PER_SHARD = 200;
  * one that died after it is `uncertain`, because the relay may have the message.
  */
 export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<SweepCounts> {
-  const counts: SweepCounts = { dispatched: 0, recovered: 0, uncertain: 0 };
+  const counts: SweepCounts = { dispatched: 0, recovered: 0, uncertain: 0, failed: 0 };
   const now = options.now;
   const until = new Date(now.getTime() + (options.horizonMs ?? 0)).toISOString();
 
@@ -54,7 +59,7 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
     }
   }
 
-  if (counts.dispatched + counts.recovered + counts.uncertain > 0) {
+  if (counts.dispatched + counts.recovered + counts.uncertain + counts.failed > 0) {
     deps.logger.info('sweep finished', { ...counts });
   }
   return counts;
@@ -89,6 +94,14 @@ async function settle(
     return;
   }
 
+  const crashes = (record.crashes ?? 0) + 1;
+  const tooOld = Date.parse(record.createdAt) + options.maxAgeSeconds * 1000 <= now.getTime();
+  if (crashes >= MAX_CRASHES || tooOld) {
+    await failPending(record, tooOld ? 'expired' : 'worker_crashed_repeatedly', crashes, deps, now);
+    counts.failed++;
+    return;
+  }
+
   const at = now.toISOString();
   const event: TimelineEvent = {
     id: newId('ev', now.getTime()),
@@ -102,11 +115,40 @@ async function settle(
     recipients: record.recipients,
     reason: 'worker_lost',
     nextAttemptAt: at,
+    crashes,
   }, [event], at);
   if (!written) return;
 
   await deps.queue.enqueue(jobFor(record));
   counts.recovered++;
+}
+
+async function failPending(
+  record: EmailRecord,
+  reason: string,
+  crashes: number,
+  deps: SweepDeps,
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  const recipients: RecipientOutcome[] = record.recipients.map((recipient) => (
+    recipient.status === 'queued' || recipient.status === 'deferred'
+      ? { ...recipient, status: 'failed', reason, updatedAt: at }
+      : recipient
+  ));
+  const event: TimelineEvent = {
+    id: newId('ev', now.getTime()),
+    type: 'failed',
+    at,
+    recipients: pendingAddresses(record),
+    detail: { reason, attempt: record.attempts },
+  };
+  await deps.store.recordOutcome(record, record.lease?.owner, {
+    status: summarizeStatus(recipients),
+    recipients,
+    reason,
+    crashes,
+  }, [event], at);
 }
 
 async function markUncertain(record: EmailRecord, deps: SweepDeps, now: Date): Promise<void> {

@@ -56,6 +56,8 @@ export interface EmailRecord {
   /** `data-end` once the worker is about to write the final dot of DATA. */
   phase?: 'transaction' | 'data-end';
   reason?: string;
+  /** Attempts whose worker died before the final dot; bounded so a poison email ends. */
+  crashes?: number;
   contentChunks: number;
   expiresAt: number;
 }

@@ -14,6 +14,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 import { REDISPATCH_AFTER_MS } from '../delivery/timing.js';
+import { type TransactItem, TransactionBatcher } from './transaction-batcher.js';
 import { joinContent, splitContent, type EmailContent } from './email-content.js';
 import type { EmailRecord, EmailStatus, TimelineEvent } from './email-record.js';
 import { TERMINAL_EMAIL_STATUSES } from './email-record.js';
@@ -21,9 +22,11 @@ import {
   CONTENT_SK, contentChunkSk, dueShard, dueSk, EMAIL_SK, emailListPk, emailPk, eventSk,
 } from './keys.js';
 
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+
+export type ClaimResult =
+  | { kind: 'claimed'; record: EmailRecord }
+  | { kind: 'stale'; status: string }
+  | { kind: 'missing' };
 
 export type CreateResult =
   | { created: true }
@@ -48,6 +51,7 @@ export interface Outcome {
   recipients: EmailRecord['recipients'];
   reason?: string;
   nextAttemptAt?: string;
+  crashes?: number;
 }
 
 const EMAIL_FIELDS_HIDDEN = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']);
@@ -59,10 +63,13 @@ const EMAIL_FIELDS_HIDDEN = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', '
 export class EmailStore {
   readonly documents: DynamoDBDocumentClient;
 
+  private readonly batcher: TransactionBatcher;
+
   constructor(client: DynamoDBClient, readonly tableName: string) {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
+    this.batcher = new TransactionBatcher(this.documents);
   }
 
   /**
@@ -227,14 +234,14 @@ export class EmailStore {
 
   /**
    * Claims an email for one attempt: only the job for the current attempt, only while the
-   * email waits for it, and only once. Returns the claimed record, or undefined when the
-   * job is stale (already sent, claimed by another worker, or superseded).
+   * email waits for it, and only once. A stale job (the email is already sent, claimed by
+   * another worker, or waiting for a later attempt) claims nothing.
    */
   async claim(
     accountId: string,
     emailId: string,
     claim: { attempt: number; owner: string; leaseUntil: string; now: string },
-  ): Promise<EmailRecord | undefined> {
+  ): Promise<ClaimResult> {
     try {
       const { Attributes } = await this.documents.send(new UpdateCommand({
         TableName: this.tableName,
@@ -257,11 +264,14 @@ export class EmailStore {
           ':due': dueSk(claim.leaseUntil, emailId),
         },
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));
-      return Attributes ? stripEmail(Attributes) : undefined;
+      return { kind: 'claimed', record: stripEmail(Attributes ?? {}) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Without an item the email does not exist (or expired away): the job is poison.
+      return error.Item ? { kind: 'stale', status: String(unmarshall(error.Item).status) }
+        : { kind: 'missing' };
     }
   }
 
@@ -270,14 +280,17 @@ export class EmailStore {
    * leaves the email `uncertain` instead of retrying it, because the relay may have it.
    */
   async markDataEnd(record: EmailRecord, owner: string): Promise<void> {
-    await this.documents.send(new UpdateCommand({
-      TableName: this.tableName,
-      Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
-      UpdateExpression: 'SET phase = :dataEnd',
-      ConditionExpression: '#status = :sending AND lease.#owner = :owner',
-      ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
-      ExpressionAttributeValues: { ':dataEnd': 'data-end', ':sending': 'sending', ':owner': owner },
-    }));
+    const result = await this.batcher.write(record.id, [{
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+        UpdateExpression: 'SET phase = :dataEnd',
+        ConditionExpression: '#status = :sending AND lease.#owner = :owner',
+        ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+        ExpressionAttributeValues: { ':dataEnd': 'data-end', ':sending': 'sending', ':owner': owner },
+      },
+    }]);
+    if (result !== 'ok') throw new Error(`lease on ${record.id} is no longer held by this worker`);
   }
 
   /**
@@ -301,6 +314,10 @@ export class EmailStore {
     const sets = ['#status = :status', 'recipients = :recipients', 'updatedAt = :now'];
     const removes = ['lease', 'phase'];
 
+    if (outcome.crashes !== undefined) {
+      sets.push('crashes = :crashes');
+      values[':crashes'] = outcome.crashes;
+    }
     if (outcome.reason) {
       sets.push('reason = :reason');
       values[':reason'] = outcome.reason;
@@ -325,29 +342,22 @@ export class EmailStore {
       Object.assign(values, { ':sending': 'sending', ':owner': owner });
     }
 
-    try {
-      await this.documents.send(new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
-              UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            },
-          },
-          ...events.map((event) => ({
-            Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
-          })),
-        ],
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const result = await this.batcher.write(record.id, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      ...events.map((event) => ({
+        Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
+      })),
+    ]);
+    return result === 'ok';
   }
 
   /** Emails whose next look is due by `until`, oldest first, from one shard of gsi2. */
@@ -492,12 +502,4 @@ function cancelledItem(error: unknown, index: number): Record<string, unknown> |
   const reason = reasons[index];
   if (reason?.Code !== 'ConditionalCheckFailed' || !reason.Item) return undefined;
   return unmarshall(reason.Item);
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as Error & { CancellationReasons?: Array<{ Code?: string }> })
-    .CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
 }
