@@ -34,7 +34,7 @@ export function buildWorkerDeps(
     queue: new SendQueue(sqs, config.queueUrl),
     router: new RelayRouter(requireRelays(config), {
       logger,
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      timeouts: { finalDotMs: config.finalDotTimeoutSeconds * 1000, ...options.timeouts },
     }),
     logger,
     settings: {

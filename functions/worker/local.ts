@@ -1,7 +1,7 @@
 import { reportCallsTo } from '../../shared/aws/call-counter.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { ConfigError } from '../../shared/config/config-error.js';
-import { REDISPATCH_AFTER_MS } from '../../shared/delivery/timing.js';
+import { LEASE_MS } from '../../shared/delivery/timing.js';
 import { sweep } from '../../shared/delivery/sweep.js';
 import { buildWorkerDeps } from './build-worker-deps.js';
 import { isOwnerGone } from './lease-owner.js';
@@ -29,17 +29,19 @@ async function main(): Promise<void> {
   const { logger } = deps;
   await reportCallsTo(process.env.MAILROOM_CALL_COUNT_DIR);
 
+  const poller = startPoller({ sqs: deps.sqs, queueUrl: deps.config.queueUrl, deps });
+
   // The embedded queue keeps nothing across a restart, so every email waiting for its
-  // first attempt is dispatched again now, and leases of dead processes are taken back.
-  await sweep(deps, {
+  // first attempt is dispatched again now, and leases of dead processes are taken back;
+  // the horizon reaches every lease still running (their due time is their expiry).
+  // Polling has already started: what the queue still holds goes out meanwhile.
+  void sweep(deps, {
     now: new Date(),
     maxAgeSeconds: deps.config.maxAgeSeconds,
-    horizonMs: REDISPATCH_AFTER_MS,
+    horizonMs: LEASE_MS,
     isOwnerGone,
-  })
-    .catch((error) => logger.error('start-up sweep failed', { error }));
+  }).catch((error) => logger.error('start-up sweep failed', { error }));
 
-  const poller = startPoller({ sqs: deps.sqs, queueUrl: deps.config.queueUrl, deps });
   const timer = setInterval(() => {
     sweep(deps, { now: new Date(), maxAgeSeconds: deps.config.maxAgeSeconds, isOwnerGone })
       .catch((error) => logger.error('sweep failed', { error }));

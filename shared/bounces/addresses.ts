@@ -3,7 +3,8 @@
  * (trimmed, without angle brackets); comparing them is the caller's business.
  */
 
-const ANGLE_ADDRESS = /<([^<>\s]+@[^<>\s]+)>/g;
+// One pass, no nested quantifiers: report text comes from anyone who can send us mail.
+const ANGLE_ADDR = /<([^<>\s]*)>/g;
 const BARE_ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/;
 const MESSAGE_ID = /<([^<>\s]+)>/g;
 const TYPED_VALUE = /^\s*([A-Za-z0-9][\w.+-]*)\s*;([\s\S]*)$/;
@@ -45,7 +46,9 @@ export function reportedAddress(field: string | undefined): string | undefined {
 export function extractAddresses(value: string | undefined): string[] {
   if (!value) return [];
 
-  const angled = [...value.matchAll(ANGLE_ADDRESS)].map((match) => match[1] ?? '');
+  const angled = [...value.matchAll(ANGLE_ADDR)]
+    .map((match) => match[1] ?? '')
+    .filter(looksLikeAddress);
   if (angled.length > 0) return angled;
   return withoutComments(value)
     .split(/[\s,;]+/)

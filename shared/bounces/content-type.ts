@@ -5,6 +5,7 @@
  * text/plain for both, and RFC 2046 section 5.1.5 makes message/rfc822 the default inside
  * multipart/digest.
  */
+import { decodeCharset } from './decode-charset.js';
 
 export interface ContentType {
   /** `type/subtype` in lower case. */
@@ -79,11 +80,7 @@ function percentDecode(value: string, first: boolean): string {
     'latin1',
   );
 
-  try {
-    return new TextDecoder(charset || 'utf-8').decode(bytes);
-  } catch {
-    return bytes.toString('latin1');
-  }
+  return decodeCharset(bytes, charset);
 }
 
 function splitOutsideQuotes(text: string): string[] {

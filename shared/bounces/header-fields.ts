@@ -23,6 +23,8 @@ export interface ParsedFields {
 export const FIELD_LINE = /^([!-9;-~]+)[ \t]*:(.*)$/s;
 const CONTINUATION = /^[ \t]/;
 const EIGHT_BIT = /[\x80-\xff]/;
+/** Enough to see what went wrong without copying a whole broken message into a record. */
+const MAX_REPORTED_LINES = 5;
 
 /**
  * Reads field lines given as "binary" strings (one char per byte, line breaks removed).
@@ -33,6 +35,7 @@ export function parseHeaderFields(lines: readonly string[]): ParsedFields {
   const raw: { name: string; value: string }[] = [];
   const problems: string[] = [];
   let current: { name: string; value: string } | undefined;
+  let skipped = 0;
 
   for (const line of lines) {
     if (CONTINUATION.test(line)) {
@@ -44,7 +47,8 @@ export function parseHeaderFields(lines: readonly string[]): ParsedFields {
     const match = FIELD_LINE.exec(line);
     if (!match?.[1]) {
       current = undefined;
-      problems.push(`not a header field: "${preview(line)}"`);
+      skipped++;
+      if (skipped <= MAX_REPORTED_LINES) problems.push(`not a header field: "${preview(line)}"`);
       continue;
     }
 
@@ -52,6 +56,9 @@ export function parseHeaderFields(lines: readonly string[]): ParsedFields {
     raw.push(current);
   }
 
+  if (skipped > MAX_REPORTED_LINES) {
+    problems.push(`${skipped - MAX_REPORTED_LINES} more lines that are not header fields`);
+  }
   const fields = raw.map(({ name, value }) => ({ name, value: decodeFieldBytes(value).trim() }));
   return { fields, problems };
 }

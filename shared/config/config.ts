@@ -27,6 +27,8 @@ export interface Config {
   retryBaseSeconds: number;
   retryMaxSeconds: number;
   idempotencyHours: number;
+  /** How long to wait for the relay's reply to the final dot; never more than RFC 5321's 10 min. */
+  finalDotTimeoutSeconds: number;
   devMailboxDir?: string;
 }
 
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryBaseSeconds: integer(env, 'MAILROOM_RETRY_BASE_SECONDS', 60, 1, 3600),
     retryMaxSeconds: integer(env, 'MAILROOM_RETRY_MAX_SECONDS', 3600, 1, 86_400),
     idempotencyHours: integer(env, 'MAILROOM_IDEMPOTENCY_HOURS', 24, 1, 24 * 7),
+    finalDotTimeoutSeconds: integer(env, 'MAILROOM_FINAL_DOT_TIMEOUT_SECONDS', 600, 1, 600),
     ...optional(env, 'MAILROOM_DEV_MAILBOX_DIR', 'devMailboxDir'),
   };
 }

@@ -32,6 +32,8 @@ export interface SweepCounts {
 }
 
 const DEFAULT_LIMIT_PER_SHARD = 200;
+/** Emails settled at once; a restart may find hundreds waiting. */
+const SETTLE_CONCURRENCY = 16;
 /** A worker dying this many times on one email before the final dot fails the email. */
 const MAX_CRASHES = 3;
 
@@ -50,13 +52,18 @@ export async function sweep(deps: SweepDeps, options: SweepOptions): Promise<Swe
   for (let shard = 0; shard < DUE_SHARDS; shard++) {
     const due = await deps.store.findDue(`due#${shard}`, until, options.limitPerShard
       ?? DEFAULT_LIMIT_PER_SHARD);
-    for (const { record, due: dueKey } of due) {
-      try {
-        await settle(record, dueKey, deps, options, counts);
-      } catch (error) {
-        deps.logger.error('sweep could not settle an email', { emailId: record.id, error });
+    let next = 0;
+    const settleNext = async () => {
+      while (next < due.length) {
+        const { record, due: dueKey } = due[next++] as (typeof due)[number];
+        try {
+          await settle(record, dueKey, deps, options, counts);
+        } catch (error) {
+          deps.logger.error('sweep could not settle an email', { emailId: record.id, error });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: SETTLE_CONCURRENCY }, settleNext));
   }
 
   if (counts.dispatched + counts.recovered + counts.uncertain + counts.failed > 0) {

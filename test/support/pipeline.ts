@@ -31,6 +31,8 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   apiUrl: string;
+  /** The environment the configuration was read from, for worker processes of a test. */
+  env: Record<string, string>;
   apiKey: string;
   config: Config;
   table: TestTable;
@@ -65,7 +67,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const caFile = join(dir, 'relay-ca.pem');
   if (options.caPem) writeFileSync(caFile, options.caPem);
 
-  const config = loadConfig({
+  const env: Record<string, string> = {
     MAILROOM_MODE: 'local',
     MAILROOM_API_KEY: TEST_API_KEY,
     MAILROOM_TABLE: table.tableName,
@@ -78,7 +80,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ...(options.smtpRelays ? { SMTP_RELAYS: options.smtpRelays } : {}),
     ...(options.caPem ? { SMTP_CA_FILE: caFile } : {}),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
 
   const apiDeps = buildApiDeps(config);
   const server = serve({ fetch: createApp(apiDeps).fetch, hostname: '127.0.0.1', port: 0 });
@@ -89,6 +92,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   let poller: Poller | undefined;
   const pipeline: Pipeline = {
     apiUrl,
+    env,
     apiKey: TEST_API_KEY,
     config,
     table,
