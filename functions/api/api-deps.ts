@@ -1,4 +1,5 @@
 import type { Config } from '../../shared/config/config.js';
+import type { EventFeed } from '../../shared/events/event-feed.js';
 import type { Logger } from '../../shared/log/logger.js';
 import type { SendQueue } from '../../shared/queue/send-queue.js';
 import type { EmailStore } from '../../shared/store/email-store.js';
@@ -7,6 +8,7 @@ import type { EmailStore } from '../../shared/store/email-store.js';
 export interface ApiDeps {
   config: Config;
   store: EmailStore;
+  events: EventFeed;
   queue: SendQueue;
   logger: Logger;
 }

@@ -6,6 +6,7 @@ import type { ApiDeps } from './api-deps.js';
 import { requireApiKey } from './middleware/require-api-key.js';
 import { devMailboxRoutes } from './routes/dev-mailbox.js';
 import { emailRoutes } from './routes/emails.js';
+import { eventRoutes } from './routes/events.js';
 
 /** The largest request body accepted, stated in the README: 5 MiB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDeps): Hono {
     },
   }));
   app.route('/v1/emails', emailRoutes(deps));
+  app.route('/v1/events', eventRoutes(deps));
 
   if (deps.config.devMailboxDir) {
     app.use('/dev/*', requireApiKey(() => deps.config.apiKey));

@@ -3,6 +3,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { recordCall } from './call-counter.js';
 
+/** Per request; with 3 attempts a write is over, one way or the other, within ~16 s. */
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 5_000;
+
 export interface ClientOptions {
   /** Emulator endpoint in local mode; unset in AWS, where the SDK finds the service. */
   endpoint?: string;
@@ -42,7 +45,13 @@ function localSettings(options: ClientOptions) {
 }
 
 export function createDynamoDbClient(options: ClientOptions = {}): DynamoDBClient {
-  const client = new DynamoDBClient({ ...localSettings(options), maxAttempts: 3 });
+  // A bounded request time bounds how late a write can commit, which the event feed's
+  // settle window relies on (see shared/events/event-feed.ts).
+  const client = new DynamoDBClient({
+    ...localSettings(options),
+    maxAttempts: 3,
+    requestHandler: { requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS, connectionTimeout: 2_000 },
+  });
   countCalls(client as unknown as MiddlewareClient, 'DynamoDB');
   return client;
 }

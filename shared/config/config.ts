@@ -29,6 +29,10 @@ export interface Config {
   idempotencyHours: number;
   /** How long to wait for the relay's reply to the final dot; never more than RFC 5321's 10 min. */
   finalDotTimeoutSeconds: number;
+  /** How far the event feed stays behind the present; below 30 s only for tests. */
+  feedSettleSeconds: number;
+  /** Webhooks may go to http:// and private addresses: local development and tests only. */
+  allowPrivateWebhooks: boolean;
   devMailboxDir?: string;
 }
 
@@ -60,6 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryMaxSeconds: integer(env, 'MAILROOM_RETRY_MAX_SECONDS', 3600, 1, 86_400),
     idempotencyHours: integer(env, 'MAILROOM_IDEMPOTENCY_HOURS', 24, 1, 24 * 7),
     finalDotTimeoutSeconds: integer(env, 'MAILROOM_FINAL_DOT_TIMEOUT_SECONDS', 600, 1, 600),
+    feedSettleSeconds: integer(env, 'MAILROOM_FEED_SETTLE_SECONDS', 30, 1, 3600),
+    allowPrivateWebhooks: flag(env, 'MAILROOM_ALLOW_PRIVATE_WEBHOOKS'),
     ...optional(env, 'MAILROOM_DEV_MAILBOX_DIR', 'devMailboxDir'),
   };
 }
@@ -91,6 +97,13 @@ function domain<K extends keyof Config>(env: NodeJS.ProcessEnv, name: string, ke
     throw new ConfigError(name, 'must be a domain name such as mail.example.com');
   }
   return { [key]: value.toLowerCase() };
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(name, 'must be true or false');
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js';
-import { ListEmailsQuery } from '../schema/responses.js';
+import { ListEmailsQuery, ListEventsQuery } from '../schema/responses.js';
 import '../schema/send-email-request.js';
 
 /**
@@ -84,6 +84,20 @@ const paths: Record<string, Record<string, Operation>> = {
       parameters: queryParameters(ListEmailsQuery),
       responses: {
         200: { description: 'One page of emails.', content: json(ref('EmailList')) },
+        ...errors('validation_failed', 'invalid_cursor', 'unauthorized', 'internal_error'),
+      },
+    },
+  },
+  '/v1/events': {
+    get: {
+      operationId: 'listEvents',
+      summary: 'Every event of the account, in order',
+      description: 'Page with `after` set to the last cursor you processed. Events appear here '
+        + '30 seconds after they happen (webhooks carry them at once), which guarantees that '
+        + 'paging from a cursor never skips an event.',
+      parameters: queryParameters(ListEventsQuery),
+      responses: {
+        200: { description: 'Events after the cursor.', content: json(ref('EventList')) },
         ...errors('validation_failed', 'invalid_cursor', 'unauthorized', 'internal_error'),
       },
     },

@@ -85,3 +85,48 @@ export const ListEmailsQuery = z.strictObject({
   createdAfter: z.iso.datetime({ offset: true }).optional(),
   createdBefore: z.iso.datetime({ offset: true }).optional(),
 });
+
+export const ListEventsQuery = z.strictObject({
+  after: z.string().max(200).optional().meta({
+    description: 'A cursor from an event or from `nextCursor`; events after it are listed.',
+  }),
+  since: z.iso.datetime({ offset: true }).optional().meta({
+    description: 'Without a cursor, start at this time (default: the retention period ago).',
+  }),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const WebhookEventView = z.object({
+  id: z.string().meta({ description: 'The same on every delivery of this event.' }),
+  type: z.enum([
+    'email.queued', 'email.sent', 'email.deferred', 'email.bounced', 'email.failed',
+    'email.complained', 'email.suppressed', 'email.uncertain', 'email.delayed',
+  ]),
+  createdAt: z.string(),
+  cursor: z.string(),
+  data: z.object({
+    emailId: z.string(),
+    recipients: z.array(z.string()),
+    tags: z.record(z.string(), z.string()),
+    smtp: z.object({
+      relay: z.string().optional(),
+      replyCode: z.number().int().optional(),
+      enhancedStatus: z.string().optional(),
+      reply: z.string().optional(),
+      queueId: z.string().optional(),
+    }).optional(),
+    reason: z.string().optional(),
+    bounce: z.object({
+      classification: z.string(),
+      status: z.string().optional(),
+      diagnosticCode: z.string().optional(),
+    }).optional(),
+  }),
+}).meta({ id: 'WebhookEvent' });
+
+export const EventList = z.object({
+  data: z.array(WebhookEventView),
+  nextCursor: z.string().nullable().meta({
+    description: 'Pass as `after` to continue; stays the same while nothing new has settled.',
+  }),
+}).meta({ id: 'EventList' });

@@ -14,6 +14,8 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 import { REDISPATCH_AFTER_MS } from '../delivery/timing.js';
+import { dispatchShard, feedDay, feedPk } from '../events/event-keys.js';
+import { publicEventType } from '../events/webhook-event.js';
 import { type TransactItem, TransactionBatcher } from './transaction-batcher.js';
 import { joinContent, splitContent, type EmailContent } from './email-content.js';
 import type { EmailRecord, EmailStatus, TimelineEvent } from './email-record.js';
@@ -422,11 +424,26 @@ export class EmailStore {
     };
   }
 
+  /**
+   * A timeline event, written in the same transaction as the status change it describes.
+   * Public events also enter the account's feed and the webhook dispatch index, so a crash
+   * after the write can delay their delivery but never lose it.
+   */
   eventItem(record: EmailRecord, event: TimelineEvent): Record<string, unknown> {
+    const published = publicEventType(event.type) !== undefined;
     return {
       pk: emailPk(record.accountId, record.id),
       sk: eventSk(event.id),
       ...event,
+      accountId: record.accountId,
+      emailId: record.id,
+      tags: record.tags,
+      ...(published ? {
+        gsi1pk: feedPk(record.accountId, feedDay(event.id)),
+        gsi1sk: event.id,
+        gsi2pk: dispatchShard(event.id),
+        gsi2sk: event.id,
+      } : {}),
       expiresAt: record.expiresAt,
     };
   }
@@ -489,8 +506,12 @@ function stripEmail(item: Record<string, unknown>): EmailRecord {
 }
 
 function stripEvent(item: Record<string, unknown>): TimelineEvent {
-  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...event } = item;
-  return event as unknown as TimelineEvent;
+  const { id, type, at, recipients, detail } = item;
+  return {
+    id, type, at,
+    ...(recipients ? { recipients } : {}),
+    ...(detail ? { detail } : {}),
+  } as TimelineEvent;
 }
 
 /** The current item behind a failed condition in a cancelled transaction, if returned. */
