@@ -7,6 +7,8 @@ import { requireApiKey } from './middleware/require-api-key.js';
 import { devMailboxRoutes } from './routes/dev-mailbox.js';
 import { emailRoutes } from './routes/emails.js';
 import { eventRoutes } from './routes/events.js';
+import { inboundRoutes, reportRoutes } from './routes/inbound.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 
 /** The largest request body accepted, stated in the README: 5 MiB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -33,7 +35,9 @@ export function createApp(deps: ApiDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.use('/v1/*', requireApiKey(() => deps.config.apiKey));
+  // Bounce intake has its own key; everything else under /v1 takes the API key.
+  const apiKey = requireApiKey(() => deps.config.apiKey);
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/inbound/') ? next() : apiKey(c, next)));
   app.use('/v1/*', bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -43,6 +47,9 @@ export function createApp(deps: ApiDeps): Hono {
   }));
   app.route('/v1/emails', emailRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
+  app.route('/v1/suppressions', suppressionRoutes(deps));
+  app.route('/v1/inbound', inboundRoutes(deps));
+  app.route('/v1/reports', reportRoutes(deps));
 
   if (deps.config.devMailboxDir) {
     app.use('/dev/*', requireApiKey(() => deps.config.apiKey));

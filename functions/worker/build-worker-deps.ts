@@ -43,5 +43,6 @@ export function buildWorkerDeps(
       retryMaxSeconds: config.retryMaxSeconds,
     },
     workerId: currentWorkerId,
+    ...(config.bounceDomain ? { bounceDomain: config.bounceDomain } : {}),
   };
 }

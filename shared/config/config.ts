@@ -33,8 +33,16 @@ export interface Config {
   feedSettleSeconds: number;
   /** Webhooks may go to http:// and private addresses: local development and tests only. */
   allowPrivateWebhooks: boolean;
+  /** Seconds between a failed webhook attempt and the next one; its length caps the retries. */
+  webhookRetrySchedule: number[];
+  /** An endpoint whose deliveries have all failed for this long is disabled. */
+  webhookDisableAfterHours: number;
   devMailboxDir?: string;
 }
+
+/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over a little more than a day. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+export const DEFAULT_WEBHOOK_DISABLE_AFTER_HOURS = 5 * 24;
 
 export const DEFAULT_ACCOUNT_ID = 'acct_default';
 
@@ -66,6 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     finalDotTimeoutSeconds: integer(env, 'MAILROOM_FINAL_DOT_TIMEOUT_SECONDS', 600, 1, 600),
     feedSettleSeconds: integer(env, 'MAILROOM_FEED_SETTLE_SECONDS', 30, 1, 3600),
     allowPrivateWebhooks: flag(env, 'MAILROOM_ALLOW_PRIVATE_WEBHOOKS'),
+    webhookRetrySchedule: secondsList(env, 'MAILROOM_WEBHOOK_RETRY_SCHEDULE',
+      DEFAULT_WEBHOOK_RETRY_SCHEDULE),
+    webhookDisableAfterHours: hours(env, 'MAILROOM_WEBHOOK_DISABLE_AFTER_HOURS',
+      DEFAULT_WEBHOOK_DISABLE_AFTER_HOURS),
     ...optional(env, 'MAILROOM_DEV_MAILBOX_DIR', 'devMailboxDir'),
   };
 }
@@ -111,6 +123,35 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+const MAX_RETRY_ENTRIES = 20;
+const MAX_RETRY_SECONDS = 86_400;
+const MAX_DISABLE_HOURS = 24 * 30;
+
+/** Whole seconds separated by commas or spaces, e.g. `5,300,1800`. */
+function secondsList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') return [...fallback];
+
+  const entries = value.trim().split(/[\s,]+/);
+  const valid = entries.length <= MAX_RETRY_ENTRIES && entries.every((entry) =>
+    /^\d+$/.test(entry) && Number(entry) >= 1 && Number(entry) <= MAX_RETRY_SECONDS);
+  if (!valid) {
+    throw new ConfigError(name, `must list 1 to ${MAX_RETRY_ENTRIES} whole numbers of seconds `
+      + `from 1 to ${MAX_RETRY_SECONDS}, separated by commas`);
+  }
+  return entries.map(Number);
+}
+
+/** Hours, fractions allowed so that tests can use seconds (`0.001` is 3.6 s). */
+function hours(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > MAX_DISABLE_HOURS) {
+    throw new ConfigError(name, `must be a number of hours above 0 and at most ${MAX_DISABLE_HOURS}`);
   }
   return Number(value);
 }

@@ -1,10 +1,12 @@
 import { parseMailbox } from '../email/mailbox.js';
 import type { Logger } from '../log/logger.js';
 import type { EmailRecord } from '../store/email-record.js';
+import { classifyStatus } from '../bounces/status-classification.js';
 import { buildMessage } from '../mime/build-message.js';
 import type { SendJob } from '../queue/send-job.js';
 import type { SendQueue } from '../queue/send-queue.js';
 import type { EmailStore } from '../store/email-store.js';
+import { suppressionItem } from '../suppressions/suppression-store.js';
 import {
   type AttemptResult, decideOutcome, failAll, type OutcomeSettings,
 } from './attempt-outcome.js';
@@ -19,6 +21,8 @@ export interface DeliveryDeps {
   settings: OutcomeSettings;
   /** Identifies this worker in leases, so only the lease holder can record an outcome. */
   workerId: string;
+  /** When set, each email's envelope sender names it, so a bounce finds its email. */
+  bounceDomain?: string;
   now?: () => Date;
 }
 
@@ -97,7 +101,11 @@ async function attemptDelivery(
   const pending = record.recipients
     .filter((recipient) => recipient.status === 'queued' || recipient.status === 'deferred')
     .map((recipient) => recipient.address);
-  const envelope = { from: envelopeSender(record.from), to: pending, size: message.length };
+  const envelope = {
+    from: envelopeSender(record, deps.bounceDomain),
+    to: pending,
+    size: message.length,
+  };
 
   return deps.router.send(envelope, message, {
     beforeFinalDot: async () => {
@@ -126,8 +134,10 @@ async function settle(
   const decision = permanent
     ? failAll(record, attempt, now())
     : decideOutcome(record, attempt, deps.settings, now());
+  const suppressions = hardBounces(record, decision.outcome.recipients, now().toISOString())
+    .map((entry) => suppressionItem(record.accountId, entry));
   const written = await persistently(() => deps.store.recordOutcome(
-    record, owner, decision.outcome, decision.events, now().toISOString(),
+    record, owner, decision.outcome, decision.events, now().toISOString(), suppressions,
   ));
   if (!written) {
     logger.error('lease lost before the outcome was recorded', { status: decision.outcome.status });
@@ -163,6 +173,27 @@ async function scheduleRetry(
   }
 }
 
+/**
+ * Recipients refused during this attempt for a reason that says the address or its domain
+ * does not exist (5.1.1, 5.1.10, ...): they go on the suppression list with the outcome.
+ * A refusal without an enhanced status code, or for the relay's own policy, does not.
+ */
+function hardBounces(record: EmailRecord, after: EmailRecord['recipients'], at: string) {
+  return after.flatMap((recipient, index) => {
+    const before = record.recipients[index];
+    if (recipient.status !== 'bounced' || before?.status === 'bounced') return [];
+    const verdict = classifyStatus(recipient.enhancedStatus, 'failed');
+    if (!verdict.suppress) return [];
+    return [{
+      address: recipient.address,
+      reason: 'hard_bounce' as const,
+      emailId: record.id,
+      ...(recipient.reply ? { detail: recipient.reply } : {}),
+      createdAt: at,
+    }];
+  });
+}
+
 const OUTCOME_WRITE_TRIES = 5;
 const OUTCOME_RETRY_BASE_MS = 200;
 
@@ -182,8 +213,19 @@ async function persistently<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function envelopeSender(from: string): string {
-  const parsed = parseMailbox(from);
-  if (!parsed.ok) throw new Error('a stored sender address no longer parses');
-  return parsed.mailbox.address;
+/**
+ * The envelope sender (RFC 5321 MAIL FROM). With a bounce domain it is a return path of
+ * our own, `<sender's local part>+<email id>@<bounce domain>`: a bounce sent to it names
+ * its email even when the bounce quotes nothing of the original message.
+ */
+function envelopeSender(record: EmailRecord, bounceDomain: string | undefined): string {
+  const parsed = parseMailbox(record.from);
+  if (!parsed.ok) throw new PermanentJobError('sender_unparseable');
+  if (!bounceDomain) return parsed.mailbox.address;
+
+  const address = parsed.mailbox.address;
+  // 64 octets at most for a local part (RFC 5321 section 4.5.3.1.1), the id taking 30.
+  const local = address.slice(0, address.lastIndexOf('@')).replace(/[^A-Za-z0-9._-]/g, '')
+    .slice(0, 33);
+  return `${local || 'bounces'}+${record.id}@${bounceDomain}`;
 }

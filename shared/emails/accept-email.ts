@@ -8,6 +8,8 @@ import type { SendQueue } from '../queue/send-queue.js';
 import type { SendEmailRequest } from '../schema/send-email-request.js';
 import type { EmailContent } from '../store/email-content.js';
 import type { EmailRecord, RecipientOutcome, TimelineEvent } from '../store/email-record.js';
+import { summarizeStatus } from '../store/email-record.js';
+import { SUPPRESSION_SK, suppressionPk } from '../suppressions/suppression-store.js';
 import type { EmailStore } from '../store/email-store.js';
 import { hashKey, idempotencyItem } from './idempotency.js';
 
@@ -118,19 +120,69 @@ export async function acceptEmail(
     expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + idempotency.hours * 3600,
   });
 
-  const result = await deps.store.create(record, accepted.content, accepted.event, keyRecord);
-  if (!result.created) {
-    if (result.existing.requestHash !== idempotency?.requestHash) {
-      throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used with '
-        + 'a different request body.', [
-        { path: 'Idempotency-Key', message: 'use a new key for a different email' },
-      ]);
-    }
-    return { emailId: String(result.existing.emailId), replayed: true };
-  }
+  let suppressed = new Map<string, Record<string, unknown>>();
+  for (let round = 0; ; round++) {
+    const checks = record.recipients
+      .filter((recipient) => !suppressed.has(recipient.address))
+      .map((recipient) => ({
+        address: recipient.address,
+        key: { pk: suppressionPk(record.accountId, recipient.address), sk: SUPPRESSION_SK },
+      }));
+    const current = withSuppressed(accepted, suppressed);
+    const result = await deps.store.create(current.record, current.content, current.events,
+      keyRecord, checks);
 
-  await dispatchAccepted(accepted, deps.queue, deps.logger);
-  return { emailId: record.id, replayed: false };
+    if (result.created) {
+      if (current.record.status !== 'suppressed') await dispatchAccepted(current, deps.queue, deps.logger);
+      return { emailId: record.id, replayed: false };
+    }
+    if ('existing' in result) {
+      if (result.existing.requestHash !== idempotency?.requestHash) {
+        throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was already used '
+          + 'with a different request body.', [
+          { path: 'Idempotency-Key', message: 'use a new key for a different email' },
+        ]);
+      }
+      return { emailId: String(result.existing.emailId), replayed: true };
+    }
+    // An address was put on the list between two rounds at most once per recipient.
+    if (round > record.recipients.length) throw new Error('suppression checks did not settle');
+    suppressed = new Map([...suppressed, ...result.suppressed.map(
+      (hit) => [hit.address, hit.entry] as const,
+    )]);
+  }
+}
+
+/**
+ * The accepted email with some recipients suppressed: they never reach a relay, and the
+ * email is `suppressed` outright when no recipient is left to send to.
+ */
+function withSuppressed(
+  accepted: AcceptedEmail,
+  suppressed: Map<string, Record<string, unknown>>,
+): AcceptedEmail & { events: TimelineEvent[] } {
+  if (suppressed.size === 0) return { ...accepted, events: [accepted.event] };
+
+  const { record } = accepted;
+  const recipients = record.recipients.map((recipient) => {
+    const entry = suppressed.get(recipient.address);
+    return entry
+      ? { ...recipient, status: 'suppressed' as const, reason: `suppressed_${String(entry.reason)}` }
+      : recipient;
+  });
+  const status = summarizeStatus(recipients);
+  const event: TimelineEvent = {
+    id: newId('ev', Date.parse(record.createdAt)),
+    type: 'suppressed',
+    at: record.createdAt,
+    recipients: [...suppressed.keys()],
+    detail: { reason: 'on_suppression_list' },
+  };
+  return {
+    ...accepted,
+    record: { ...record, recipients, status },
+    events: [accepted.event, event],
+  };
 }
 
 function uniqueRecipients(

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 409,
   idempotency_key_in_progress: 409,
   conflict: 409,
+  limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,

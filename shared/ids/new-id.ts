@@ -10,7 +10,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const TIME_CHARS = 10;
 const RANDOM_CHARS = 16;
 
-export type IdPrefix = 'em' | 'ev' | 'at' | 'wh' | 'req';
+export type IdPrefix = 'em' | 'ev' | 'at' | 'wh' | 'req' | 'rp' | 'dl';
 
 let lastTime = -1;
 let lastRandom = '';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js';
-import { ListEmailsQuery, ListEventsQuery } from '../schema/responses.js';
+import {
+  ListEmailsQuery, ListEventsQuery, ListSuppressionsQuery,
+} from '../schema/responses.js';
 import '../schema/send-email-request.js';
 
 /**
@@ -42,6 +44,14 @@ function queryParameters(schema: z.ZodObject): object[] {
     schema: property,
   }));
 }
+
+const addressParameter = {
+  name: 'address',
+  in: 'path',
+  required: true,
+  description: 'The bare address, URL-encoded; the domain compares case-insensitively.',
+  schema: { type: 'string' },
+};
 
 const paths: Record<string, Record<string, Operation>> = {
   '/healthz': {
@@ -102,6 +112,78 @@ const paths: Record<string, Record<string, Operation>> = {
       },
     },
   },
+  '/v1/suppressions': {
+    get: {
+      operationId: 'listSuppressions',
+      summary: 'Addresses Mailroom will not send to',
+      parameters: queryParameters(ListSuppressionsQuery),
+      responses: {
+        200: { description: 'One page of the list.', content: json(ref('SuppressionList')) },
+        ...errors('validation_failed', 'invalid_cursor', 'unauthorized', 'internal_error'),
+      },
+    },
+  },
+  '/v1/suppressions/{address}': {
+    get: {
+      operationId: 'getSuppression',
+      summary: 'Whether an address is suppressed, and why',
+      parameters: [addressParameter],
+      responses: {
+        200: { description: 'The entry.', content: json(ref('Suppression')) },
+        ...errors('validation_failed', 'unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+    put: {
+      operationId: 'putSuppression',
+      summary: 'Suppress an address by hand',
+      parameters: [addressParameter],
+      requestBody: { required: true, content: json(ref('PutSuppressionRequest')) },
+      responses: {
+        200: { description: 'Already listed; updated.', content: json(ref('Suppression')) },
+        201: { description: 'Added.', content: json(ref('Suppression')) },
+        ...errors('validation_failed', 'invalid_json', 'unauthorized',
+          'unsupported_media_type', 'internal_error'),
+      },
+    },
+    delete: {
+      operationId: 'deleteSuppression',
+      summary: 'Take an address off the list',
+      parameters: [addressParameter],
+      responses: {
+        204: { description: 'Removed.' },
+        ...errors('validation_failed', 'unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+  },
+  '/v1/inbound/dsn': {
+    post: {
+      operationId: 'receiveReport',
+      summary: 'Hand in a bounce (DSN) or complaint (ARF) report',
+      description: 'Authenticated with MAILROOM_INBOUND_KEY, not the API key. The body is the '
+        + 'raw report message. Every report is kept, readable or not.',
+      security: [{ inboundKey: [] }],
+      requestBody: {
+        required: true,
+        content: { 'message/rfc822': { schema: { type: 'string', format: 'binary' } } },
+      },
+      responses: {
+        202: { description: 'Kept and applied where it matched.', content: json(ref('InboundReport')) },
+        ...errors('validation_failed', 'unauthorized', 'not_found', 'payload_too_large',
+          'unsupported_media_type', 'internal_error'),
+      },
+    },
+  },
+  '/v1/reports/{id}': {
+    get: {
+      operationId: 'getReport',
+      summary: 'A received report, with what it changed and its raw text',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        200: { description: 'The report.', content: json(ref('InboundReport')) },
+        ...errors('unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+  },
   '/v1/emails/{id}': {
     get: {
       operationId: 'getEmail',
@@ -139,7 +221,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     security: [{ bearerAuth: [] }],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer' },
+        inboundKey: { type: 'http', scheme: 'bearer', description: 'MAILROOM_INBOUND_KEY' },
+      },
       schemas: components,
     },
   };

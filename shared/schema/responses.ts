@@ -130,3 +130,35 @@ export const EventList = z.object({
     description: 'Pass as `after` to continue; stays the same while nothing new has settled.',
   }),
 }).meta({ id: 'EventList' });
+
+export const SuppressionView = z.object({
+  address: z.string(),
+  reason: z.enum(['hard_bounce', 'complaint', 'manual']),
+  emailId: z.string().optional().meta({ description: 'The email whose report added it.' }),
+  detail: z.string().optional(),
+  createdAt: z.string(),
+}).meta({ id: 'Suppression' });
+
+export const SuppressionList = z.object({
+  data: z.array(SuppressionView),
+  nextCursor: z.string().nullable(),
+}).meta({ id: 'SuppressionList' });
+
+export const ListSuppressionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+
+export const PutSuppressionRequest = z.strictObject({
+  detail: z.string().max(500).optional(),
+}).meta({ id: 'PutSuppressionRequest' });
+
+export const InboundReportView = z.object({
+  id: z.string(),
+  status: z.enum(['applied', 'unmatched', 'unparsed', 'ignored']),
+  kind: z.string(),
+  receivedAt: z.string(),
+  emailId: z.string().optional(),
+  recipients: z.array(z.object({ address: z.string(), action: z.string(), outcome: z.string() })),
+  problems: z.array(z.string()),
+}).meta({ id: 'InboundReport' });

@@ -71,7 +71,17 @@ export interface TimelineEvent {
   type: EventType;
   at: string;
   recipients?: string[];
-  detail?: SmtpDetail & { durationMs?: number; reason?: string; attempt?: number };
+  detail?: SmtpDetail & {
+    durationMs?: number;
+    reason?: string;
+    attempt?: number;
+    /** From a bounce report: hard, soft or undetermined, and the report's own fields. */
+    classification?: string;
+    status?: string;
+    diagnosticCode?: string;
+    willRetryUntil?: string;
+    reportId?: string;
+  };
 }
 
 /** What a message says about its recipients, once they have each been decided or not. */

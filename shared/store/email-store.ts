@@ -32,7 +32,8 @@ export type ClaimResult =
 
 export type CreateResult =
   | { created: true }
-  | { created: false; existing: Record<string, unknown> };
+  | { created: false; existing: Record<string, unknown> }
+  | { created: false; suppressed: Array<{ address: string; entry: Record<string, unknown> }> };
 
 export interface EmailPage {
   emails: EmailRecord[];
@@ -81,8 +82,9 @@ export class EmailStore {
   async create(
     record: EmailRecord,
     content: EmailContent,
-    event: TimelineEvent,
+    events: TimelineEvent[],
     idempotency?: Record<string, unknown> & { expiresAt: number },
+    suppressionChecks: Array<{ address: string; key: { pk: string; sk: string } }> = [],
   ): Promise<CreateResult> {
     const pk = emailPk(record.accountId, record.id);
     const chunks = splitContent(content);
@@ -107,8 +109,24 @@ export class EmailStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      { Put: { TableName: this.tableName, Item: this.eventItem(record, event) } },
+      ...events.map((event) => ({
+        Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
+      })),
     ];
+    // Suppressed recipients are found in the same transaction, at no extra call: each
+    // check fails only for an address on the list, and names its entry.
+    const firstCheck = items.length;
+    for (const check of suppressionChecks) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: check.key,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    const idempotencyIndex = items.length;
     if (idempotency) {
       items.push({
         Put: {
@@ -126,8 +144,13 @@ export class EmailStore {
       await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
       return { created: true };
     } catch (error) {
-      const existing = idempotency && cancelledItem(error, items.length - 1);
+      const existing = idempotency && cancelledItem(error, idempotencyIndex);
       if (existing) return { created: false, existing };
+      const suppressed = suppressionChecks.flatMap((check, index) => {
+        const entry = cancelledItem(error, firstCheck + index);
+        return entry ? [{ address: check.address, entry }] : [];
+      });
+      if (suppressed.length > 0) return { created: false, suppressed };
       throw error;
     }
   }
@@ -305,6 +328,7 @@ export class EmailStore {
     outcome: Outcome,
     events: TimelineEvent[],
     now: string,
+    extraPuts: Array<Record<string, unknown>> = [],
   ): Promise<boolean> {
     const terminal = TERMINAL_EMAIL_STATUSES.has(outcome.status);
     const names: Record<string, string> = { '#status': 'status' };
@@ -358,8 +382,53 @@ export class EmailStore {
       ...events.map((event) => ({
         Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
       })),
+      ...extraPuts.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
     ]);
     return result === 'ok';
+  }
+
+  /**
+   * Applies a change that comes from outside an attempt (a bounce or complaint report):
+   * only if the email is unchanged since it was read and no worker holds it, so a report
+   * and an attempt can never overwrite each other's recipients.
+   */
+  async applyReport(
+    record: EmailRecord,
+    change: { status: EmailRecord['status']; recipients: EmailRecord['recipients'] },
+    events: TimelineEvent[],
+    extraPuts: Array<Record<string, unknown>>,
+    now: string,
+  ): Promise<boolean> {
+    try {
+      await this.documents.send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: emailPk(record.accountId, record.id), sk: EMAIL_SK },
+              UpdateExpression: 'SET #status = :status, recipients = :recipients, updatedAt = :now',
+              ConditionExpression: 'updatedAt = :seen AND #status <> :sending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':status': change.status,
+                ':recipients': change.recipients,
+                ':now': now,
+                ':seen': record.updatedAt,
+                ':sending': 'sending',
+              },
+            },
+          },
+          ...events.map((event) => ({
+            Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
+          })),
+          ...extraPuts.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+        ],
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      throw error;
+    }
   }
 
   /** Emails whose next look is due by `until`, oldest first, from one shard of gsi2. */

@@ -89,6 +89,12 @@ export class TransactionBatcher {
       }));
       for (const submission of batch) submission.resolve('ok');
     } catch (error) {
+      // A refusal of the whole call (two writes touching one shared item, say) must not
+      // sink writes that would succeed alone: each is sent by itself once.
+      if (!cancellationCodes(error) && batch.length > 1) {
+        await Promise.all(batch.map((submission) => this.send([submission])));
+        return;
+      }
       this.settleCancelled(batch, error);
     }
   }
