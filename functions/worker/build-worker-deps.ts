@@ -1,6 +1,8 @@
 import { createDynamoDbClient, createSqsClient } from '../../shared/aws/clients.js';
 import { type Config, loadConfig, requireRelays } from '../../shared/config/config.js';
 import type { DeliveryDeps } from '../../shared/delivery/deliver-email.js';
+import { RelayHealth } from '../../shared/delivery/relay-health.js';
+import { RelayRateLimiter } from '../../shared/delivery/relay-rate-limit.js';
 import { RelayRouter } from '../../shared/delivery/relay-router.js';
 import { createLogger } from '../../shared/log/logger.js';
 import type { SmtpTimeouts } from '../../shared/smtp/smtp-session.js';
@@ -27,13 +29,17 @@ export function buildWorkerDeps(
   const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
   const logger = createLogger({ fields: { service: 'worker' } });
 
+  const store = new EmailStore(dynamo, config.tableName);
+  const relays = requireRelays(config);
   return {
     config,
     sqs,
-    store: new EmailStore(dynamo, config.tableName),
+    store,
     queue: new SendQueue(sqs, config.queueUrl),
-    router: new RelayRouter(requireRelays(config), {
+    router: new RelayRouter(relays, {
       logger,
+      health: new RelayHealth(store.documents, config.tableName, relays.map((r) => r.name)),
+      rateLimiter: new RelayRateLimiter(store.documents, config.tableName),
       timeouts: { finalDotMs: config.finalDotTimeoutSeconds * 1000, ...options.timeouts },
     }),
     logger,

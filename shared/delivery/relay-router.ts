@@ -5,6 +5,8 @@ import { RelayPool } from '../smtp/relay-pool.js';
 import { SmtpError } from '../smtp/smtp-error.js';
 import type { Envelope, SmtpTimeouts, TransactionHooks } from '../smtp/smtp-session.js';
 import type { AttemptResult } from './attempt-outcome.js';
+import type { RelayHealth } from './relay-health.js';
+import type { RelayRateLimiter } from './relay-rate-limit.js';
 
 /** Thrown by a `beforeFinalDot` hook to abandon a transaction on purpose. */
 export class AttemptAborted extends Error {
@@ -16,6 +18,9 @@ export class AttemptAborted extends Error {
 
 export interface RouterOptions {
   logger: Logger;
+  /** Shared circuit breakers and rate limits; each worker on its own when absent. */
+  health?: RelayHealth;
+  rateLimiter?: RelayRateLimiter;
   timeouts?: Partial<SmtpTimeouts>;
   maxMessagesPerConnection?: number;
   idleMs?: number;
@@ -52,13 +57,28 @@ export class RelayRouter {
     const started = Date.now();
     let last: AttemptResult | undefined;
 
-    for (const [index, { relay, pool }] of this.pools.entries()) {
+    const candidates = [];
+    for (const entry of this.pools) {
+      if (!this.health || await this.health.available(entry.relay.name)) candidates.push(entry);
+    }
+    if (candidates.length === 0) {
+      // Every relay is resting after repeated failures: waiting is kinder than knocking.
+      return { kind: 'aborted', reason: 'relay_unavailable', relay: undefined,
+        durationMs: Date.now() - started };
+    }
+
+    for (const [index, { relay, pool }] of candidates.entries()) {
+      await this.options.rateLimiter?.take(relay.name, relay.maxPerSecond);
       const attempt = await this.sendVia(relay, pool, envelope, message, hooks, started);
+      const relayFailed = attempt.kind === 'error' && !attempt.error.finalDotWritten
+        && isRelayLevelFailure(attempt.error);
+      if (relayFailed) await this.health?.recordFailure(relay.name);
+      else if (attempt.kind === 'transaction') await this.health?.recordSuccess(relay.name);
       if (attempt.kind !== 'error') return attempt;
 
       last = attempt;
-      const more = index < this.pools.length - 1;
-      if (!more || attempt.error.finalDotWritten || !isRelayLevelFailure(attempt.error)) break;
+      const more = index < candidates.length - 1;
+      if (!more || !relayFailed) break;
       this.options.logger.warn('relay failed; trying the next one', {
         relay: relay.name,
         phase: attempt.error.phase,
@@ -67,6 +87,10 @@ export class RelayRouter {
     }
 
     return last as AttemptResult;
+  }
+
+  private get health(): RelayHealth | undefined {
+    return this.options.health;
   }
 
   async close(): Promise<void> {
