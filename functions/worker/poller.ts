@@ -44,7 +44,12 @@ export function startPoller(options: PollerOptions): Poller {
   const deleter = new BatchDeleter(sqs, queueUrl, deps.logger);
   const abort = new AbortController();
   const jobs = new Set<Promise<void>>();
-  let slotFreed: (() => void) | undefined;
+  // Every receive loop waiting for a free slot; all are woken when one frees up.
+  const waiting = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of waiting) wake();
+    waiting.clear();
+  };
   let stopping = false;
 
   const run = (message: Message) => {
@@ -54,7 +59,7 @@ export function startPoller(options: PollerOptions): Poller {
       else await makeVisibleSoon(sqs, queueUrl, message, deps);
     })().finally(() => {
       jobs.delete(job);
-      slotFreed?.();
+      wakeAll();
     });
     jobs.add(job);
   };
@@ -62,7 +67,7 @@ export function startPoller(options: PollerOptions): Poller {
   const receiveLoop = async () => {
     while (!stopping) {
       while (jobs.size >= concurrency && !stopping) {
-        await new Promise<void>((resolve) => { slotFreed = resolve; });
+        await new Promise<void>((resolve) => waiting.add(resolve));
       }
       if (stopping) break;
 
@@ -91,7 +96,7 @@ export function startPoller(options: PollerOptions): Poller {
     async stop() {
       stopping = true;
       abort.abort();
-      slotFreed?.();
+      wakeAll();
       await Promise.allSettled(loops);
       await Promise.allSettled([...jobs]);
       await deleter.drain();

@@ -16,11 +16,17 @@ export const FAILURES_TO_OPEN = 5;
 export const FIRST_OPEN_MS = 30_000;
 export const MAX_OPEN_MS = 5 * 60_000;
 const CACHE_MS = 5_000;
+/**
+ * Failures closer together than this count once: one refused connection fails every send
+ * that was waiting for it, and that is one failure of the relay, not twenty.
+ */
+const DISTINCT_FAILURE_MS = 1_000;
 
 export interface RelayState {
   failures: number;
   openUntil: number;
   openMs: number;
+  lastFailureAt?: number;
 }
 
 const CLOSED: RelayState = { failures: 0, openUntil: 0, openMs: 0 };
@@ -45,11 +51,17 @@ export class RelayHealth {
 
   async recordFailure(relay: string): Promise<void> {
     const state = this.cache.get(relay) ?? CLOSED;
+    const now = this.now();
+    if (state.lastFailureAt !== undefined && now - state.lastFailureAt < DISTINCT_FAILURE_MS) {
+      return;
+    }
     const failures = state.failures + 1;
     const opens = failures >= FAILURES_TO_OPEN;
     const openMs = opens ? Math.min(MAX_OPEN_MS, state.openMs ? state.openMs * 2 : FIRST_OPEN_MS)
       : state.openMs;
-    const next = { failures, openMs, openUntil: opens ? this.now() + openMs : state.openUntil };
+    const next = {
+      failures, openMs, openUntil: opens ? now + openMs : state.openUntil, lastFailureAt: now,
+    };
     this.cache.set(relay, next);
     await this.write(relay, next);
   }

@@ -97,7 +97,7 @@ describe('delivery under random relay faults and worker kills', () => {
     console.log(`invariant run (seed ${seed}): ${
       JSON.stringify({ kills, copiesDuringChaos, ...report.counts })}`);
     expect(kills).toBeGreaterThanOrEqual(3);
-    expect(copiesDuringChaos).toBeGreaterThan(EMAILS / 2);
+    expect(copiesDuringChaos).toBeGreaterThan(EMAILS / 4);
     expect(report.lost).toEqual([]);
     expect(report.sentNotExactlyOnce).toEqual([]);
     expect(report.unexplainedDuplicates).toEqual([]);

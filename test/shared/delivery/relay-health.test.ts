@@ -25,7 +25,10 @@ describe('relay circuit breaker and rate limit, shared through DynamoDB Local', 
     const first = new RelayHealth(documents, table.tableName, ['primary'], clock);
     const second = new RelayHealth(documents, table.tableName, ['primary'], clock);
 
-    for (let i = 0; i < FAILURES_TO_OPEN; i++) await first.recordFailure('primary');
+    for (let i = 0; i < FAILURES_TO_OPEN; i++) {
+      await first.recordFailure('primary');
+      now += 1_500;
+    }
     const openForFirst = await first.available('primary');
     const openForSecond = await second.available('primary');
     now += FIRST_OPEN_MS + 1;
@@ -36,6 +39,15 @@ describe('relay circuit breaker and rate limit, shared through DynamoDB Local', 
     expect(openForSecond).toBe(false);
     expect(probe).toBe(true);
     expect(await first.available('primary')).toBe(true);
+  });
+
+  it('counts failures that come together (one refused connection) once', async () => {
+    const now = 5_000_000;
+    const health = new RelayHealth(documents, table.tableName, ['bursty'], () => now);
+
+    for (let i = 0; i < FAILURES_TO_OPEN * 3; i++) await health.recordFailure('bursty');
+
+    expect(await health.available('bursty')).toBe(true);
   });
 
   it('stays closed through fewer failures than the threshold', async () => {
