@@ -24,6 +24,11 @@ export const WORKER_BATCHING_WINDOW = Duration.seconds(1);
 export const WORKER_MAX_CONCURRENCY = 20;
 export const WEBHOOK_MAX_CONCURRENCY = 10;
 export const SWEEP_INTERVAL = Duration.minutes(1);
+/**
+ * The webhook function also runs on a schedule: it finds events and retries that no
+ * wake-up message announced (a retry more than SQS's 15-minute delay away, say).
+ */
+export const WEBHOOK_SWEEP_INTERVAL = Duration.minutes(1);
 
 /** Memory in MB; Lambda allots CPU in proportion, and TLS handshakes want some. */
 const API_MEMORY = 512;
@@ -59,7 +64,8 @@ export class MailroomStack extends Stack {
       description: 'Mailroom HTTP API',
       timeout: API_TIMEOUT,
       memorySize: API_MEMORY,
-      sendsTo: [send.queue],
+      // The webhook queue only to wake the dispatcher after a replay.
+      sendsTo: [send.queue, webhook.queue],
     });
     const worker = new MailroomFunction(this, 'Worker', {
       ...shared,
@@ -84,6 +90,8 @@ export class MailroomStack extends Stack {
       description: 'Mailroom webhooks: posts delivery events to subscribers',
       timeout: WEBHOOK_TIMEOUT,
       memorySize: WEBHOOK_MEMORY,
+      // Delayed messages to itself wake it when a retry falls due.
+      sendsTo: [webhook.queue],
     });
 
     worker.fn.addEventSource(
@@ -104,6 +112,11 @@ export class MailroomStack extends Stack {
       schedule: Schedule.rate(SWEEP_INTERVAL),
       // No retries: the next sweep, a minute later, does the same work.
       targets: [new LambdaFunction(sweeper.fn, { retryAttempts: 0 })],
+    });
+    new Rule(this, 'WebhookSchedule', {
+      schedule: Schedule.rate(WEBHOOK_SWEEP_INTERVAL),
+      // No retries: the next run, a minute later, does the same work.
+      targets: [new LambdaFunction(webhooks.fn, { retryAttempts: 0 })],
     });
     const httpApi = new MailroomHttpApi(this, 'Http', { handler: api.fn });
 

@@ -1,7 +1,8 @@
 /**
  * The whole product on one machine: DynamoDB Local (child JVM), SQS (fauxqs, in this
- * process), a development SMTP relay unless a real one is configured, and the API and worker
- * as child processes configured through their environment, exactly as in AWS.
+ * process), a development SMTP relay unless a real one is configured, and the API, the worker
+ * and the webhook dispatcher as child processes configured through their environment,
+ * exactly as in AWS.
  * Everything listens on 127.0.0.1. `npm start` is a thin CLI around `startLocalStack`; tests
  * and the benchmark call it directly.
  */
@@ -49,9 +50,10 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Prepended to every queue name, so stacks sharing one SQS do not collide. */
   queuePrefix?: string;
-  /** Extra environment for the API and worker; wins over everything else. */
+  /** Extra environment for the API, worker and webhook dispatcher; wins over everything else. */
   env?: Record<string, string>;
-  childEntries?: { api: string; worker: string };
+  /** Without `webhooks`, no webhook dispatcher runs (tests of the supervisor). */
+  childEntries?: { api: string; worker: string; webhooks?: string };
   logger?: Logger;
   /** Called when a child keeps crashing; the stack has stopped itself by then. */
   onFailure?: (error: Error) => void;
@@ -66,7 +68,7 @@ export interface LocalStack {
   queueUrls: QueueUrls;
   /** Present when the development relay runs (no smtpUrl was given). */
   relay: LocalRelay | undefined;
-  /** The environment the API and worker were started with. */
+  /** The environment the API, worker and webhook dispatcher were started with. */
   childEnv: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export const DEFAULT_TABLE_NAME = 'mailroom';
 export const DEFAULT_CHILD_ENTRIES = {
   api: entryPath('../functions/api/local.ts'),
   worker: entryPath('../functions/worker/local.ts'),
+  webhooks: entryPath('../functions/webhooks/local.ts'),
 };
 
 const HOST = '127.0.0.1';
@@ -244,6 +247,8 @@ async function startChildren(context: Context, services: Services): Promise<Loca
     [
       { name: 'api', entry: entries.api, env: childEnv },
       { name: 'worker', entry: entries.worker, env: childEnv },
+      // Its own process, so a receiver that hangs never takes time from sending.
+      ...(entries.webhooks ? [{ name: 'webhooks', entry: entries.webhooks, env: childEnv }] : []),
     ],
     {
       dataDir,
@@ -286,6 +291,8 @@ function childEnvironment(
 ): Record<string, string> {
   const smtpUrl = options.smtpUrl ?? services.relay?.url;
   const caFile = options.smtpUrl ? options.caFile : services.relay?.caFile;
+  // The developer's environment is passed on, MAILROOM_ALLOW_PRIVATE_WEBHOOKS included:
+  // local mode leaves webhooks to http and private addresses off unless it is set.
   const inherited = Object.entries(process.env).filter(
     // A developer's real session token must not ride along with the local credentials.
     (entry): entry is [string, string] =>

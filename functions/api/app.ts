@@ -9,6 +9,7 @@ import { emailRoutes } from './routes/emails.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes, reportRoutes } from './routes/inbound.js';
 import { suppressionRoutes } from './routes/suppressions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** The largest request body accepted, stated in the README: 5 MiB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.route('/v1/suppressions', suppressionRoutes(deps));
   app.route('/v1/inbound', inboundRoutes(deps));
   app.route('/v1/reports', reportRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
 
   if (deps.config.devMailboxDir) {
     app.use('/dev/*', requireApiKey(() => deps.config.apiKey));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js';
 import {
-  ListEmailsQuery, ListEventsQuery, ListSuppressionsQuery,
+  ListEmailsQuery, ListEventsQuery, ListSuppressionsQuery, ListWebhooksQuery,
 } from '../schema/responses.js';
 import '../schema/send-email-request.js';
 
@@ -51,6 +51,10 @@ const addressParameter = {
   required: true,
   description: 'The bare address, URL-encoded; the domain compares case-insensitively.',
   schema: { type: 'string' },
+};
+
+const webhookIdParameter = {
+  name: 'id', in: 'path', required: true, schema: { type: 'string' },
 };
 
 const paths: Record<string, Record<string, Operation>> = {
@@ -180,6 +184,91 @@ const paths: Record<string, Record<string, Operation>> = {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       responses: {
         200: { description: 'The report.', content: json(ref('InboundReport')) },
+        ...errors('unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+  },
+  '/v1/webhooks': {
+    post: {
+      operationId: 'createWebhook',
+      summary: 'Register an endpoint for signed event deliveries',
+      description: 'The URL must be https on a public host; it is resolved and every address '
+        + 'checked now and again at each delivery, and redirects are never followed. The '
+        + 'response carries the signing secret, which is not shown again. At most '
+        + '50 endpoints per account.',
+      requestBody: { required: true, content: json(ref('CreateWebhookRequest')) },
+      responses: {
+        201: { description: 'Registered and enabled.', content: json(ref('CreatedWebhook')) },
+        ...errors('validation_failed', 'invalid_json', 'unauthorized', 'limit_reached',
+          'unsupported_media_type', 'internal_error'),
+      },
+    },
+    get: {
+      operationId: 'listWebhooks',
+      summary: 'List webhook endpoints, newest first',
+      parameters: queryParameters(ListWebhooksQuery),
+      responses: {
+        200: { description: 'One page of endpoints.', content: json(ref('WebhookList')) },
+        ...errors('validation_failed', 'invalid_cursor', 'unauthorized', 'internal_error'),
+      },
+    },
+  },
+  '/v1/webhooks/{id}': {
+    get: {
+      operationId: 'getWebhook',
+      summary: 'An endpoint with its recent delivery log',
+      parameters: [webhookIdParameter],
+      responses: {
+        200: { description: 'The endpoint.', content: json(ref('WebhookDetail')) },
+        ...errors('unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+    delete: {
+      operationId: 'deleteWebhook',
+      summary: 'Remove an endpoint; its pending deliveries are dropped',
+      parameters: [webhookIdParameter],
+      responses: {
+        204: { description: 'Removed.' },
+        ...errors('unauthorized', 'not_found', 'internal_error'),
+      },
+    },
+  },
+  '/v1/webhooks/{id}/rotate-secret': {
+    post: {
+      operationId: 'rotateWebhookSecret',
+      summary: 'Replace the signing secret',
+      description: 'Requests carry a signature with the new secret and, for 24 hours, one '
+        + 'with each previous secret too, so the receiver can switch without a gap.',
+      parameters: [webhookIdParameter],
+      responses: {
+        200: { description: 'The new secret.', content: json(ref('WebhookSecret')) },
+        ...errors('unauthorized', 'not_found', 'conflict', 'internal_error'),
+      },
+    },
+  },
+  '/v1/webhooks/{id}/replay': {
+    post: {
+      operationId: 'replayWebhook',
+      summary: 'Send settled events after a cursor to this endpoint again',
+      description: 'Makes a new delivery for every event of a subscribed type after the cursor, '
+        + 'with the same event id (`webhook-id`). One call queues at most 1000 deliveries '
+        + 'and reads at most 5000 events; `nextCursor` continues from where it stopped.',
+      parameters: [webhookIdParameter],
+      requestBody: { required: true, content: json(ref('ReplayWebhookRequest')) },
+      responses: {
+        202: { description: 'Queued.', content: json(ref('ReplayWebhookResult')) },
+        ...errors('validation_failed', 'invalid_json', 'invalid_cursor', 'unauthorized',
+          'not_found', 'conflict', 'unsupported_media_type', 'internal_error'),
+      },
+    },
+  },
+  '/v1/webhooks/{id}/enable': {
+    post: {
+      operationId: 'enableWebhook',
+      summary: 'Enable an endpoint that was disabled after failing for days',
+      parameters: [webhookIdParameter],
+      responses: {
+        200: { description: 'The endpoint, enabled.', content: json(ref('Webhook')) },
         ...errors('unauthorized', 'not_found', 'internal_error'),
       },
     },

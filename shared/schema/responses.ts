@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { WEBHOOK_EVENT_TYPES } from '../events/webhook-event.js';
 import { EMAIL_STATUSES, RECIPIENT_STATUSES } from '../store/email-record.js';
 
 /** Response bodies, described once for the OpenAPI document and for the route code. */
@@ -162,3 +163,85 @@ export const InboundReportView = z.object({
   recipients: z.array(z.object({ address: z.string(), action: z.string(), outcome: z.string() })),
   problems: z.array(z.string()),
 }).meta({ id: 'InboundReport' });
+
+export const MAX_WEBHOOK_URL_CHARS = 2048;
+
+export const CreateWebhookRequest = z.strictObject({
+  url: z.string().min(1).max(MAX_WEBHOOK_URL_CHARS).meta({
+    description: 'Where events are posted: an https URL on a public host (http and private '
+      + 'addresses only when the server allows private webhooks, for local development).',
+    example: 'https://hooks.example.com/mailroom',
+  }),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(50).meta({
+    description: 'The event types to receive; repeated entries count once.',
+  }),
+}).meta({ id: 'CreateWebhookRequest' });
+
+export const WebhookView = z.object({
+  id: z.string().meta({ example: 'wh_01jq3v6c8e2b7x4n5p6q7r8s9t' }),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+  status: z.enum(['enabled', 'disabled']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  disabledAt: z.string().optional(),
+  disabledReason: z.string().optional().meta({
+    description: 'Why deliveries stopped; `POST /v1/webhooks/{id}/enable` starts them again.',
+  }),
+}).meta({ id: 'Webhook' });
+
+export const CreatedWebhook = WebhookView.extend({
+  secret: z.string().meta({
+    description: 'Signs every request (Standard Webhooks). Shown only here and when rotated.',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  }),
+}).meta({ id: 'CreatedWebhook' });
+
+export const WebhookLogEntry = z.object({
+  at: z.string(),
+  kind: z.enum(['attempt', 'disabled', 'enabled']),
+  eventId: z.string().optional(),
+  eventType: z.enum(WEBHOOK_EVENT_TYPES).optional(),
+  attempt: z.number().int().optional().meta({ description: '1 for the first attempt.' }),
+  ok: z.boolean().optional(),
+  statusCode: z.number().int().optional().meta({ description: 'The receiver\'s HTTP status.' }),
+  error: z.string().optional().meta({
+    description: 'What went wrong, in our words; nothing the receiver sent is kept.',
+  }),
+  durationMs: z.number().int().optional(),
+  reason: z.string().optional(),
+}).meta({ id: 'WebhookLogEntry' });
+
+export const WebhookDetail = WebhookView.extend({
+  deliveryLog: z.array(WebhookLogEntry).meta({
+    description: 'The latest attempts and status changes, newest first (kept for 7 days).',
+  }),
+}).meta({ id: 'WebhookDetail' });
+
+export const WebhookList = z.object({
+  data: z.array(WebhookView),
+  nextCursor: z.string().nullable(),
+}).meta({ id: 'WebhookList' });
+
+export const ListWebhooksQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+
+export const WebhookSecret = z.object({
+  secret: z.string().meta({ description: 'The new secret; the previous ones sign for 24 h.' }),
+}).meta({ id: 'WebhookSecret' });
+
+export const ReplayWebhookRequest = z.strictObject({
+  after: z.string().min(1).max(200).meta({
+    description: 'An event cursor (from a webhook payload or `GET /v1/events`); the events '
+      + 'after it are sent again.',
+  }),
+}).meta({ id: 'ReplayWebhookRequest' });
+
+export const ReplayWebhookResult = z.object({
+  queued: z.number().int().meta({ description: 'Deliveries made by this call (at most 1000).' }),
+  nextCursor: z.string().nullable().meta({
+    description: 'Pass as `after` to replay the rest; null when every settled event is queued.',
+  }),
+}).meta({ id: 'ReplayWebhookResult' });
