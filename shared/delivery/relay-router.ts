@@ -3,7 +3,9 @@ import type { Logger } from '../log/logger.js';
 import { isRelayLevelFailure } from '../smtp/classify.js';
 import { RelayPool } from '../smtp/relay-pool.js';
 import { SmtpError } from '../smtp/smtp-error.js';
-import type { Envelope, SmtpTimeouts, TransactionHooks } from '../smtp/smtp-session.js';
+import type {
+  Envelope, SmtpTimeouts, TransactionHooks, TransactionResult,
+} from '../smtp/smtp-session.js';
 import type { AttemptResult } from './attempt-outcome.js';
 import type { RelayHealth } from './relay-health.js';
 import type { RelayRateLimiter } from './relay-rate-limit.js';
@@ -70,19 +72,20 @@ export class RelayRouter {
     for (const [index, { relay, pool }] of candidates.entries()) {
       await this.options.rateLimiter?.take(relay.name, relay.maxPerSecond);
       const attempt = await this.sendVia(relay, pool, envelope, message, hooks, started);
-      const relayFailed = attempt.kind === 'error' && !attempt.error.finalDotWritten
-        && isRelayLevelFailure(attempt.error);
+      const relayFailed = attempt.kind === 'error'
+        ? !attempt.error.finalDotWritten && isRelayLevelFailure(attempt.error)
+        : attempt.kind === 'transaction' && closedWithoutDelivery(attempt.result);
       if (relayFailed) await this.health?.recordFailure(relay.name);
       else if (attempt.kind === 'transaction') await this.health?.recordSuccess(relay.name);
-      if (attempt.kind !== 'error') return attempt;
 
       last = attempt;
       const more = index < candidates.length - 1;
-      if (!more || !relayFailed) break;
+      if (attempt.kind === 'aborted' || !relayFailed || !more) break;
       this.options.logger.warn('relay failed; trying the next one', {
         relay: relay.name,
-        phase: attempt.error.phase,
-        kind: attempt.error.kind,
+        ...(attempt.kind === 'error'
+          ? { phase: attempt.error.phase, kind: attempt.error.kind }
+          : { replyCode: 421 }),
       });
     }
 
@@ -126,6 +129,15 @@ export class RelayRouter {
       return failure(error, relay.name, started);
     }
   }
+}
+
+/**
+ * A 421 anywhere in a transaction means the relay is closing the channel (RFC 5321 section
+ * 3.8) and took nothing: the message belongs to no relay yet, so the next one may have it.
+ */
+function closedWithoutDelivery(result: TransactionResult): boolean {
+  if (result.dataReply && result.dataReply.code < 400) return false;
+  return result.dataReply?.code === 421 || result.recipients.some((r) => r.reply.code === 421);
 }
 
 function failure(error: unknown, relay: string, started: number): AttemptResult {
