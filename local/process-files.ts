@@ -53,6 +53,8 @@ export async function removePidFile(dataDir: string, name: string): Promise<void
   await rm(pidFile(dataDir, name), { force: true });
 }
 
+const TABLE_PID_FILE = 'dynamodb.pid';
+
 /**
  * Stops the processes a dead run left behind and removes their pid files.
  * Returns the records of the processes that were stopped.
@@ -63,8 +65,13 @@ export async function reapLeftoverProcesses(
 ): Promise<PidRecord[]> {
   const reaped: PidRecord[] = [];
   const names = await readdir(runDir(dataDir)).catch(() => [] as string[]);
+  // Processes that write to the table are stopped first, while it still answers, so the
+  // work they finish on SIGTERM is recorded; the table itself goes last.
+  const files = names
+    .filter((name) => name.endsWith('.pid'))
+    .sort((a, b) => Number(a === TABLE_PID_FILE) - Number(b === TABLE_PID_FILE));
 
-  for (const file of names.filter((name) => name.endsWith('.pid'))) {
+  for (const file of files) {
     const path = join(runDir(dataDir), file);
     const record = parsePidFile(await readFile(path, 'utf8').catch(() => ''));
 

@@ -21,13 +21,16 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * - "-port 0" asks the system for a free port (the stock parser rejects 0), and once
  *   listening, one line "mailroom-dynamodb-local listening HOST:PORT" on stdout reports the
  *   real port, so the parent needs no racy free-port probe;
- * - the process exits when its stdin reaches end of file. The parent holds the other end
- *   of that pipe, so if the parent dies without cleaning up, this JVM does not outlive it.
+ * - the process exits 15 s after its stdin reaches end of file. The parent holds the other
+ *   end of that pipe, so if the parent dies without cleaning up, this JVM does not outlive
+ *   it for long (and the next start stops it at once).
  *
  * Written against DynamoDB Local 3.x (packages software.amazon.dynamodb.*, Jetty 12); the
  * connector lives in a private field, so check it again when the jar version changes.
  */
 public final class LoopbackDynamoDBLocal {
+  private static final long ORPHAN_GRACE_MS = 15_000;
+
   private static final String READY_PREFIX = "mailroom-dynamodb-local listening ";
 
   private LoopbackDynamoDBLocal() {}
@@ -93,6 +96,13 @@ public final class LoopbackDynamoDBLocal {
         }
       } catch (IOException ignored) {
         // A broken pipe means the same as end of file: nobody is left to serve.
+      }
+      // The workers lose their parent at the same moment and finish what they hold first;
+      // their last writes need the table, so it stays up a little longer than they do.
+      try {
+        Thread.sleep(ORPHAN_GRACE_MS);
+      } catch (InterruptedException ignored) {
+        // Exiting now is fine too.
       }
       System.exit(0);
     }, "parent-watch");

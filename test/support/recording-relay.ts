@@ -50,7 +50,9 @@ const certificates = (() => {
   };
 })();
 
-export async function startRecordingRelay(options: { hideStartTls?: boolean } = {}) {
+export async function startRecordingRelay(
+  options: { hideStartTls?: boolean; dataReplyDelayMs?: number } = {},
+) {
   const tls = certificates();
   const log: RelayLog = { auths: [], rcpts: [], messages: [], connections: 0 };
   const user = 'relay-user';
@@ -106,7 +108,9 @@ export async function startRecordingRelay(options: { hideStartTls?: boolean } = 
           secureAtAuth: secureAtAuth.get(session),
           queueId,
         });
-        callback(null, `2.0.0 Ok: queued as ${queueId}`);
+        const reply = () => callback(null, `2.0.0 Ok: queued as ${queueId}`);
+        if (options.dataReplyDelayMs) setTimeout(reply, options.dataReplyDelayMs);
+        else reply();
       });
     },
   });
