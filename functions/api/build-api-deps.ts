@@ -14,7 +14,10 @@ import type { ApiDeps } from './api-deps.js';
 
 export function buildApiDeps(config: Config = loadConfig()): ApiDeps {
   const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
-  const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
+  const dynamo = createDynamoDbClient({
+    ...endpoint(config.dynamoDbEndpoint),
+    region: config.region,
+  });
   const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
 
   const store = new EmailStore(dynamo, config.tableName);

@@ -10,7 +10,9 @@ export function validationDetails(error: z.ZodError): ErrorDetail[] {
     // A bad record key (a reserved header name, say) is reported by zod on the record;
     // naming the key itself tells the caller which one to fix.
     if (issue.code === 'invalid_key' && 'issues' in issue) {
-      for (const inner of issue.issues) details.push({ path: formatPath(path), message: inner.message });
+      for (const inner of issue.issues) {
+        details.push({ path: formatPath(path), message: inner.message });
+      }
       continue;
     }
     if (issue.code === 'unrecognized_keys') {

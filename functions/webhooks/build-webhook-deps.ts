@@ -39,7 +39,10 @@ export function buildWebhookDeps(
   options: WebhookDepsOptions = {},
 ): WebhookDeps {
   const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
-  const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
+  const dynamo = createDynamoDbClient({
+    ...endpoint(config.dynamoDbEndpoint),
+    region: config.region,
+  });
   const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
   const logger = createLogger({ fields: { service: 'webhooks' } });
 

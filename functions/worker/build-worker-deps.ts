@@ -25,7 +25,10 @@ export function buildWorkerDeps(
   options: WorkerOptions = {},
 ): WorkerDeps {
   const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
-  const dynamo = createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region });
+  const dynamo = createDynamoDbClient({
+    ...endpoint(config.dynamoDbEndpoint),
+    region: config.region,
+  });
   const sqs = createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region });
   const logger = createLogger({ fields: { service: 'worker' } });
 

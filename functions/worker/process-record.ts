@@ -1,4 +1,8 @@
-import { deliverEmail, type DeliveryDeps, type JobResult } from '../../shared/delivery/deliver-email.js';
+import {
+  deliverEmail,
+  type DeliveryDeps,
+  type JobResult,
+} from '../../shared/delivery/deliver-email.js';
 import { parseSendJob } from '../../shared/queue/send-job.js';
 
 /**

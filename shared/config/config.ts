@@ -151,7 +151,8 @@ function hours(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > MAX_DISABLE_HOURS) {
-    throw new ConfigError(name, `must be a number of hours above 0 and at most ${MAX_DISABLE_HOURS}`);
+    throw new ConfigError(name,
+      `must be a number of hours above 0 and at most ${MAX_DISABLE_HOURS}`);
   }
   return Number(value);
 }

@@ -77,7 +77,9 @@ export function decideOutcome(
   const status = summarizeStatus(recipients);
   const pending = status === 'deferred';
   const events = timeline(record, attempt, recipients, verdicts, at, now);
-  const reasons = recipients.filter((r) => verdicts.has(r.address) && r.reason).map((r) => r.reason);
+  const reasons = recipients
+    .filter((r) => verdicts.has(r.address) && r.reason)
+    .map((r) => r.reason);
 
   return {
     outcome: {
@@ -116,7 +118,9 @@ function judge(address: string, attempt: AttemptResult): Verdict {
 
   const { result } = attempt;
   const rcpt = result.recipients.find((recipient) => recipient.address === address);
-  if (!rcpt) return { status: 'deferred', detail: relayOnly(result.relay), reason: 'not_attempted' };
+  if (!rcpt) {
+    return { status: 'deferred', detail: relayOnly(result.relay), reason: 'not_attempted' };
+  }
 
   if (!rcpt.accepted) {
     const detail = replyDetail(result.relay, rcpt.reply);
@@ -130,7 +134,9 @@ function judge(address: string, attempt: AttemptResult): Verdict {
   }
 
   const reply = result.dataReply;
-  if (!reply) return { status: 'deferred', detail: relayOnly(result.relay), reason: 'no_data_reply' };
+  if (!reply) {
+    return { status: 'deferred', detail: relayOnly(result.relay), reason: 'no_data_reply' };
+  }
   const detail = {
     ...replyDetail(result.relay, reply),
     ...(result.queueId ? { queueId: result.queueId } : {}),
@@ -192,7 +198,9 @@ function timeline(
   now: Date,
 ): TimelineEvent[] {
   const attemptNumber = record.attempts;
-  const durationMs = attempt.kind === 'transaction' ? attempt.result.durationMs : attempt.durationMs;
+  const durationMs = attempt.kind === 'transaction'
+    ? attempt.result.durationMs
+    : attempt.durationMs;
   const events: TimelineEvent[] = [];
   const event = (type: TimelineEvent['type'], list: RecipientOutcome[], detail: object) => {
     events.push({
@@ -222,7 +230,10 @@ function timeline(
     const type = sample.status === 'queued' || sample.status === 'complained'
       ? 'deferred'
       : sample.status;
-    event(type, group, { ...smtpFields(sample), ...(sample.reason ? { reason: sample.reason } : {}) });
+    event(type, group, {
+      ...smtpFields(sample),
+      ...(sample.reason ? { reason: sample.reason } : {}),
+    });
   }
   return events;
 }

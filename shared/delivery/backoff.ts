@@ -14,7 +14,9 @@ export function retryDelaySeconds(
   hintSeconds?: number,
   random: () => number = Math.random,
 ): number {
-  if (hintSeconds !== undefined) return Math.min(settings.retryMaxSeconds, Math.max(1, hintSeconds));
+  if (hintSeconds !== undefined) {
+    return Math.min(settings.retryMaxSeconds, Math.max(1, hintSeconds));
+  }
 
   const exponent = Math.max(0, attempts - 1);
   const base = Math.min(settings.retryMaxSeconds, settings.retryBaseSeconds * 2 ** exponent);

@@ -86,7 +86,9 @@ export class RelayHealth {
     try {
       const result = await documents.send(new BatchGetCommand({
         RequestItems: {
-          [this.tableName]: { Keys: this.relays.map((relay) => ({ pk: `RELAY#${relay}`, sk: 'H' })) },
+          [this.tableName]: {
+            Keys: this.relays.map((relay) => ({ pk: `RELAY#${relay}`, sk: 'H' })),
+          },
         },
       }));
       for (const item of result.Responses?.[this.tableName] ?? []) {

@@ -72,7 +72,9 @@ export class RelayRateLimiter {
         }));
         return want;
       } catch (error) {
-        if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') throw error;
+        if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') {
+          throw error;
+        }
       }
     }
     return 0;

@@ -186,5 +186,10 @@ function pendingAddresses(record: EmailRecord): string[] {
 }
 
 function jobFor(record: EmailRecord) {
-  return { v: 1 as const, accountId: record.accountId, emailId: record.id, attempt: record.attempts };
+  return {
+    v: 1 as const,
+    accountId: record.accountId,
+    emailId: record.id,
+    attempt: record.attempts,
+  };
 }

@@ -70,7 +70,9 @@ function parseAddrSpec(spec: string): MailboxResult {
 
   const ascii = domainToASCII(domain);
   const labels = ascii.split('.');
-  const validLabels = labels.every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(label));
+  const validLabels = labels.every(
+    (label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(label),
+  );
   if (!ascii || labels.length < 2 || !validLabels) {
     return fail(`the domain of "${spec}" is not a valid domain name`);
   }

@@ -33,7 +33,8 @@ export function prepareEmail(
 ): AcceptedEmail {
   const id = newId('em', now.getTime());
   const at = now.toISOString();
-  const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+  const list = (value: string | string[] | undefined) =>
+    (value === undefined ? [] : [value].flat());
   const recipients = uniqueRecipients(
     [['to', list(request.to)], ['cc', list(request.cc)], ['bcc', list(request.bcc)]],
     at,
@@ -90,7 +91,13 @@ export async function dispatchAccepted(
 ): Promise<void> {
   const { record, content } = accepted;
   try {
-    await queue.enqueue({ v: 1, accountId: record.accountId, emailId: record.id, attempt: 0, content });
+    await queue.enqueue({
+      v: 1,
+      accountId: record.accountId,
+      emailId: record.id,
+      attempt: 0,
+      content,
+    });
   } catch (error) {
     logger.warn('queue unavailable; the sweeper will dispatch the email', {
       emailId: record.id,
@@ -133,7 +140,9 @@ export async function acceptEmail(
       keyRecord, checks);
 
     if (result.created) {
-      if (current.record.status !== 'suppressed') await dispatchAccepted(current, deps.queue, deps.logger);
+      if (current.record.status !== 'suppressed') {
+        await dispatchAccepted(current, deps.queue, deps.logger);
+      }
       return { emailId: record.id, replayed: false };
     }
     if ('existing' in result) {
@@ -167,7 +176,11 @@ function withSuppressed(
   const recipients = record.recipients.map((recipient) => {
     const entry = suppressed.get(recipient.address);
     return entry
-      ? { ...recipient, status: 'suppressed' as const, reason: `suppressed_${String(entry.reason)}` }
+      ? {
+        ...recipient,
+        status: 'suppressed' as const,
+        reason: `suppressed_${String(entry.reason)}`,
+      }
       : recipient;
   });
   const status = summarizeStatus(recipients);

@@ -68,7 +68,9 @@ export class EventFeed {
   }
 
   /** Events not yet handed to webhook endpoints, oldest first, from every shard. */
-  async undispatched(limitPerShard: number): Promise<Array<StoredEvent & { pk: string; sk: string }>> {
+  async undispatched(
+    limitPerShard: number,
+  ): Promise<Array<StoredEvent & { pk: string; sk: string }>> {
     const found: Array<StoredEvent & { pk: string; sk: string }> = [];
     for (let shard = 0; shard < DISPATCH_SHARDS; shard++) {
       const result = await this.documents.send(new QueryCommand({
@@ -78,7 +80,9 @@ export class EventFeed {
         ExpressionAttributeValues: { ':shard': `wh#${shard}` },
         Limit: limitPerShard,
       }));
-      found.push(...(result.Items ?? []) as unknown as Array<StoredEvent & { pk: string; sk: string }>);
+      found.push(
+        ...(result.Items ?? []) as unknown as Array<StoredEvent & { pk: string; sk: string }>,
+      );
     }
     return found.sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -107,7 +111,11 @@ export class EventFeed {
             },
           },
           ...deliveries.map((Item) => ({
-            Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+            Put: {
+              TableName: this.tableName,
+              Item,
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           })),
         ]),
       }));

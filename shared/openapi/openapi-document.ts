@@ -171,7 +171,10 @@ const paths: Record<string, Record<string, Operation>> = {
         content: { 'message/rfc822': { schema: { type: 'string', format: 'binary' } } },
       },
       responses: {
-        202: { description: 'Kept and applied where it matched.', content: json(ref('InboundReport')) },
+        202: {
+          description: 'Kept and applied where it matched.',
+          content: json(ref('InboundReport')),
+        },
         ...errors('validation_failed', 'unauthorized', 'not_found', 'payload_too_large',
           'unsupported_media_type', 'internal_error'),
       },

@@ -21,8 +21,8 @@ export function splitContent(content: EmailContent): string[] {
   const bytes = Buffer.from(serialized, 'utf8');
   if (bytes.length <= CONTENT_CHUNK_BYTES) return [serialized];
 
-  // Split on byte offsets and store base64 (sized to stay within the limit) so a chunk boundary inside a multi-byte
-  // character cannot corrupt the text.
+  // Split on byte offsets and store base64 (sized to stay within the limit) so a chunk
+  // boundary inside a multi-byte character cannot corrupt the text.
   const rawBytes = Math.floor(CONTENT_CHUNK_BYTES / 4) * 3;
   for (let offset = 0; offset < bytes.length; offset += rawBytes) {
     chunks.push(bytes.subarray(offset, offset + rawBytes).toString('base64'));

@@ -101,7 +101,9 @@ export class EmailStore {
     const status = this.statusItem({ ...record, contentChunks: chunks.length });
 
     const items: TransactItem[] = [
-      ...(chunks.length === 1 ? [{ Put: { TableName: this.tableName, Item: contentItems[0] } }] : []),
+      ...(chunks.length === 1
+        ? [{ Put: { TableName: this.tableName, Item: contentItems[0] } }]
+        : []),
       {
         Put: {
           TableName: this.tableName,
@@ -193,7 +195,9 @@ export class EmailStore {
       .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
       .map((item) => String(item.body));
     if (chunks.length !== record.contentChunks) {
-      throw new Error(`content of ${record.id} has ${chunks.length} of ${record.contentChunks} parts`);
+      throw new Error(
+        `content of ${record.id} has ${chunks.length} of ${record.contentChunks} parts`,
+      );
     }
     return joinContent(chunks);
   }
@@ -312,7 +316,11 @@ export class EmailStore {
         UpdateExpression: 'SET phase = :dataEnd',
         ConditionExpression: '#status = :sending AND lease.#owner = :owner',
         ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
-        ExpressionAttributeValues: { ':dataEnd': 'data-end', ':sending': 'sending', ':owner': owner },
+        ExpressionAttributeValues: {
+          ':dataEnd': 'data-end',
+          ':sending': 'sending',
+          ':owner': owner,
+        },
       },
     }]);
     if (result !== 'ok') throw new Error(`lease on ${record.id} is no longer held by this worker`);
@@ -444,7 +452,10 @@ export class EmailStore {
       ExpressionAttributeValues: { ':shard': shard, ':until': `${until}#~` },
       Limit: limit,
     }));
-    return (result.Items ?? []).map((item) => ({ record: stripEmail(item), due: String(item.gsi2sk) }));
+    return (result.Items ?? []).map((item) => ({
+      record: stripEmail(item),
+      due: String(item.gsi2sk),
+    }));
   }
 
   /**
@@ -522,12 +533,16 @@ export class EmailStore {
       let pending = items.slice(start, start + BATCH_WRITE_LIMIT)
         .map((Item) => ({ PutRequest: { Item } }));
       for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_WRITE_ROUNDS) throw new Error('batch write kept leaving items unwritten');
+        if (round >= BATCH_WRITE_ROUNDS) {
+          throw new Error('batch write kept leaving items unwritten');
+        }
         const result = await this.documents.send(new BatchWriteCommand({
           RequestItems: { [this.tableName]: pending },
         }));
         pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        if (pending.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        }
       }
     }
   }

@@ -1,4 +1,8 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 import { type TransactItem, TransactionBatcher } from '../store/transaction-batcher.js';
 import { type DeliveryLogEntry, logItem } from './delivery-log.js';
@@ -147,12 +151,16 @@ export class DeliveryStore {
       let pending = items.slice(start, start + BATCH_WRITE_LIMIT)
         .map((Item) => ({ PutRequest: { Item } }));
       for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_WRITE_ROUNDS) throw new Error('batch write kept leaving items unwritten');
+        if (round >= BATCH_WRITE_ROUNDS) {
+          throw new Error('batch write kept leaving items unwritten');
+        }
         const result = await this.documents.send(new BatchWriteCommand({
           RequestItems: { [this.tableName]: pending },
         }));
         pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        if (pending.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        }
       }
     }
   }

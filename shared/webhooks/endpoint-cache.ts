@@ -56,7 +56,9 @@ export class EndpointCache {
     if (!endpoint) return;
 
     const patched: Record<string, unknown> = { ...endpoint, ...changes };
-    for (const [name, value] of Object.entries(changes)) if (value === undefined) delete patched[name];
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined) delete patched[name];
+    }
     this.snapshots.get(accountId)?.endpoints.set(id, patched as unknown as WebhookEndpoint);
   }
 

@@ -92,7 +92,8 @@ export class WebhookDispatcher {
     if (!payload || expired) return { event, deliveries: [] };
 
     const subscribed = (await this.options.endpoints.all(event.accountId))
-      .filter((endpoint) => endpoint.status === 'enabled' && endpoint.events.includes(payload.type));
+      .filter((endpoint) =>
+        endpoint.status === 'enabled' && endpoint.events.includes(payload.type));
     if (subscribed.length >= MAX_TRANSACTION_ITEMS) {
       this.options.logger.error('event has more subscribers than one transaction holds', {
         eventId: event.id, endpoints: subscribed.length,

@@ -27,10 +27,15 @@ describe('bounce and complaint reports', () => {
   const inbound = (raw: string, headers: Record<string, string> = {}) =>
     fetch(`${pipeline.apiUrl}/v1/inbound/dsn`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${INBOUND_KEY}`, 'content-type': 'message/rfc822', ...headers },
+      headers: {
+        authorization: `Bearer ${INBOUND_KEY}`,
+        'content-type': 'message/rfc822',
+        ...headers,
+      },
       body: raw,
     });
-  const suppression = (address: string) => pipeline.get(`/v1/suppressions/${encodeURIComponent(address)}`);
+  const suppression = (address: string) =>
+    pipeline.get(`/v1/suppressions/${encodeURIComponent(address)}`);
 
   beforeAll(async () => {
     relay = await startRecordingRelay();
@@ -43,7 +48,8 @@ describe('bounce and complaint reports', () => {
     await relay?.close();
   });
 
-  it('C-15: a Postfix DSN after alias expansion bounces the address the sender used, once', async () => {
+  it('C-15: a Postfix DSN after alias expansion bounces the address ' +
+    'the sender used, once', async () => {
     const email = await deliver('Ana Lima <a.lima@example.org>');
     const report = forEmail(fixture('postfix-user-unknown-alias.eml'), String(email.messageId));
 

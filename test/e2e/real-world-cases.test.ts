@@ -22,7 +22,8 @@ const caseInput = (id: string) => {
 };
 
 /** The scripted relay records DATA with the dots still stuffed; readers need them undone. */
-const unstuff = (raw: Buffer) => Buffer.from(raw.toString('latin1').replace(/^\.\./gm, '.'), 'latin1');
+const unstuff = (raw: Buffer) =>
+  Buffer.from(raw.toString('latin1').replace(/^\.\./gm, '.'), 'latin1');
 const lf = (text: string) => text.replace(/\r\n|\r|\n/g, '\n');
 const names = (field: AddressObject | AddressObject[] | undefined) =>
   [field ?? []].flat().flatMap((group) => group.value.map((mailbox) => mailbox.name));
@@ -43,7 +44,9 @@ describe('real-world cases', () => {
   const refused = async (body: unknown) => {
     const response = await pipeline.send(body);
     expect(response.status).toBe(400);
-    const error = (await response.json() as { error: { code: string; details: Array<{ path: string }> } }).error;
+    const error = (await response.json() as {
+      error: { code: string; details: Array<{ path: string }> };
+    }).error;
     expect(error.code).toBe('validation_failed');
     return error.details.map((detail) => detail.path);
   };
@@ -69,7 +72,9 @@ describe('real-world cases', () => {
     expect(relay.transactions.some((t) => t.recipients.includes('victim@example.net'))).toBe(false);
     const raw = transaction.raw.toString('latin1');
     expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
-    expect(raw.split('\r\n').filter((line) => line.startsWith('.')).every((l) => l.startsWith('..')))
+    expect(raw.split('\r\n')
+      .filter((line) => line.startsWith('.'))
+      .every((l) => l.startsWith('..')))
       .toBe(true);
     const parsed = await simpleParser(unstuff(transaction.raw));
     expect(lf(parsed.text ?? '')).toBe(lf(String(body.text)));
@@ -105,13 +110,16 @@ describe('real-world cases', () => {
     const { transaction } = await sendAndDeliver(body);
     const parsed = await simpleParser(unstuff(transaction.raw));
 
-    const longest = Math.max(...transaction.raw.toString('latin1').split('\r\n').map((l) => l.length));
+    const longest = Math.max(
+      ...transaction.raw.toString('latin1').split('\r\n').map((l) => l.length),
+    );
     expect(longest).toBeLessThanOrEqual(998);
     expect(lf(String(parsed.html))).toBe(lf(String(body.html)));
     expect(lf(parsed.text ?? '')).toBe(lf(String(body.text)));
   });
 
-  it('C-05: attachment names with umlauts, emoji and CJK survive; CR/LF in one is refused', async () => {
+  it('C-05: attachment names with umlauts, emoji and CJK survive; ' +
+    'CR/LF in one is refused', async () => {
     const body = caseInput('C-05').body!;
     const attachments = body.attachments as Array<{ filename: string; content: string }>;
 
@@ -131,7 +139,8 @@ describe('real-world cases', () => {
     expect(transaction.raw.every((byte) => byte < 0x80)).toBe(true);
   });
 
-  it('C-06: Bcc recipients get the mail and appear nowhere in it; headers cannot set addresses', async () => {
+  it('C-06: Bcc recipients get the mail and appear nowhere in it; ' +
+    'headers cannot set addresses', async () => {
     const [withBcc, override] = caseInput('C-06').bodies!;
 
     const { email, transaction } = await sendAndDeliver(withBcc);
@@ -143,7 +152,8 @@ describe('real-world cases', () => {
     expect(raw).not.toMatch(/^bcc:/im);
     expect(raw).not.toContain('auditor@example.net');
     expect(raw).not.toContain('archive@example.com');
-    expect(email.recipients.filter((r) => r.field === 'bcc').map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(email.recipients.filter((r) => r.field === 'bcc').map((r) => r.status))
+      .toEqual(['sent', 'sent']);
     expect((await refused(override)).sort())
       .toEqual(['headers.Bcc', 'headers.Content-Type', 'headers.From', 'headers.To']);
   });

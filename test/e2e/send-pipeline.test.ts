@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { type RecordingRelay, startRecordingRelay } from '../support/recording-relay.js';
 
-const PDF = 'JVBERi0xLjQKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZz4+ZW5kb2JqCnRyYWlsZXI8PC9Sb290IDEgMCBSPj4KJSVFT0YK';
+const PDF =
+  'JVBERi0xLjQKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZz4+ZW5kb2JqCnRyYWlsZXI8PC9Sb290IDEgMCBSPj4KJSVFT0YK';
 
 describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
   let relay: RecordingRelay;
@@ -24,7 +25,8 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
     await relay?.close();
   });
 
-  it('delivers over STARTTLS, then AUTH, with the right envelope, headers, parts and bytes', async () => {
+  it('delivers over STARTTLS, then AUTH, with the right envelope, ' +
+    'headers, parts and bytes', async () => {
     const response = await pipeline.send({
       from: 'Example Shop <orders@example.com>',
       to: ['Ana Lima <ana.lima@example.org>'],
@@ -62,7 +64,8 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
     expect(parsed.text?.trim()).toBe('Hello Ana,\nyour order shipped.');
     expect(parsed.html).toContain('<b>shipped</b>');
     const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-    expect(sha(parsed.attachments[0]?.content ?? Buffer.alloc(0))).toBe(sha(Buffer.from(PDF, 'base64')));
+    expect(sha(parsed.attachments[0]?.content ?? Buffer.alloc(0)))
+      .toBe(sha(Buffer.from(PDF, 'base64')));
 
     expect(email.recipients.every((r) => r.status === 'sent')).toBe(true);
     expect(email.recipients[0]).toMatchObject({
@@ -71,7 +74,8 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
     expect(email.events.map((e) => e.type)).toEqual(['queued', 'attempt', 'sent']);
   });
 
-  it('bounces a recipient the relay refuses with 550, keeping code and enhanced status', async () => {
+  it('bounces a recipient the relay refuses with 550, ' +
+    'keeping code and enhanced status', async () => {
     relay.rcptReply = (address) => (address === 'nobody@example.org'
       ? { code: 550, message: '5.1.1 <nobody@example.org>: Recipient address rejected' }
       : undefined);
@@ -99,7 +103,8 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
       from: 'orders@example.com', to: 'grey@example.org', subject: 'Grey', text: 'x',
     });
     const { id } = await response.json() as { id: string };
-    const deferred = await pipeline.waitFor(id, (e) => e.events.some((ev) => ev.type === 'deferred'));
+    const deferred = await pipeline.waitFor(id,
+      (e) => e.events.some((ev) => ev.type === 'deferred'));
     const sent = await pipeline.waitFor(id, (e) => e.status === 'sent');
 
     expect(deferred.events.find((e) => e.type === 'deferred')?.detail).toMatchObject({

@@ -93,7 +93,10 @@ describe('webhooks from a running pipeline, to receivers on 127.0.0.1', () => {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: response.status, body: response.status === 204 ? null : await response.json() };
+    return {
+      status: response.status,
+      body: response.status === 204 ? null : await response.json(),
+    };
   };
 
   /** Registers an endpoint for this test and removes it afterwards. */
@@ -111,7 +114,8 @@ describe('webhooks from a running pipeline, to receivers on 127.0.0.1', () => {
 
   const send = async (to: string): Promise<string> => {
     const response = await pipeline.send({
-      from: 'orders@example.com', to, subject: 'Webhook test', text: 'Hi', tags: { suite: 'webhooks' },
+      from: 'orders@example.com', to, subject: 'Webhook test', text: 'Hi',
+      tags: { suite: 'webhooks' },
     });
     return ((await response.json()) as { id: string }).id;
   };
@@ -194,7 +198,10 @@ describe('webhooks from a running pipeline, to receivers on 127.0.0.1', () => {
         expect(event.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
       }
       const [first] = greyEvents;
-      const tampered = { ...first!.request, body: Buffer.concat([first!.request.body, Buffer.from(' ')]) };
+      const tampered = {
+        ...first!.request,
+        body: Buffer.concat([first!.request.body, Buffer.from(' ')]),
+      };
       expect(verifies(tampered, secret)).toBe(false);
       expect(verifies(first!.request, `whsec_${randomBytes(32).toString('base64')}`)).toBe(false);
 
@@ -357,7 +364,10 @@ describe('a webhook whose receiver redirects to loopback, with production settin
 
   beforeAll(async () => {
     // No worker: the queued event of an accepted email is all these tests need.
-    pipeline = await startPipeline({ worker: false, env: { MAILROOM_WEBHOOK_RETRY_SCHEDULE: '60' } });
+    pipeline = await startPipeline({
+      worker: false,
+      env: { MAILROOM_WEBHOOK_RETRY_SCHEDULE: '60' },
+    });
   });
   afterAll(async () => {
     await pipeline?.stop();

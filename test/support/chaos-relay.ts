@@ -65,7 +65,8 @@ export async function startChaosRelay(
   const tls = certificate as NonNullable<typeof certificate>;
   const received: ReceivedCopy[] = [];
   let current = { ...rates };
-  const fail = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
+  const fail = (code: number, text: string) =>
+    Object.assign(new Error(text), { responseCode: code });
 
   const server = new SMTPServer({
     key: tls.keyPem,
@@ -80,8 +81,11 @@ export async function startChaosRelay(
       else callback();
     },
     onAuth: (auth, _session, callback) => {
-      if (auth.username === 'chaos' && auth.password === 'chaos-pass') callback(null, { user: 'chaos' });
-      else callback(fail(535, '5.7.8 Authentication failed'));
+      if (auth.username === 'chaos' && auth.password === 'chaos-pass') {
+        callback(null, { user: 'chaos' });
+      } else {
+        callback(fail(535, '5.7.8 Authentication failed'));
+      }
     },
     onRcptTo: (_address, _session, callback) => {
       const roll = random();

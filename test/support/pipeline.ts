@@ -12,7 +12,12 @@ import { type Poller, startPoller } from '../../functions/worker/poller.js';
 import { type Config, loadConfig } from '../../shared/config/config.js';
 import type { SmtpTimeouts } from '../../shared/smtp/smtp-session.js';
 import { EmailStore } from '../../shared/store/email-store.js';
-import { createTestTable, startTestQueues, type TestQueues, type TestTable } from './aws-test-env.js';
+import {
+  createTestTable,
+  startTestQueues,
+  type TestQueues,
+  type TestTable,
+} from './aws-test-env.js';
 
 /**
  * The whole pipeline in the test process, on real parts: the API over HTTP on 127.0.0.1,
@@ -124,7 +129,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     startWorker() {
       worker = buildWorkerDeps(config, options.timeouts ? { timeouts: options.timeouts } : {});
       pipeline.worker = worker;
-      poller = startPoller({ sqs: worker.sqs, queueUrl: config.queueUrl, deps: worker, waitSeconds: 1 });
+      poller = startPoller({
+        sqs: worker.sqs, queueUrl: config.queueUrl, deps: worker, waitSeconds: 1,
+      });
     },
     async stopWorker() {
       await poller?.stop();

@@ -14,7 +14,8 @@ export function requireApiKey(getKey: () => string): MiddlewareHandler {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1] || !sameSecret(match[1], getKey())) {
       c.header('WWW-Authenticate', 'Bearer');
-      throw new ApiError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>.');
+      throw new ApiError('unauthorized',
+        'A valid API key is required: Authorization: Bearer <key>.');
     }
     await next();
   };

@@ -17,7 +17,8 @@ export function inboundRoutes(deps: ApiDeps): Hono {
 
   routes.use('*', async (c, next) => {
     if (!inboundKey) {
-      throw new ApiError('not_found', 'Bounce intake is off: set MAILROOM_INBOUND_KEY to turn it on.');
+      throw new ApiError('not_found',
+        'Bounce intake is off: set MAILROOM_INBOUND_KEY to turn it on.');
     }
     await next();
   });

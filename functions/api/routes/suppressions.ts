@@ -15,7 +15,8 @@ export function suppressionRoutes(deps: ApiDeps): Hono {
   const { accountId } = deps.config;
 
   routes.get('/', async (c) => {
-    const query = parse(ListSuppressionsQuery, c.req.query(), 'The query parameters are not valid.');
+    const query = parse(ListSuppressionsQuery, c.req.query(),
+      'The query parameters are not valid.');
     const page = await deps.suppressions.list(accountId, query.limit, query.cursor
       ? decodeCursor(query.cursor, {
         keys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'], prefix: `A#${accountId}#`,
@@ -33,7 +34,8 @@ export function suppressionRoutes(deps: ApiDeps): Hono {
 
   routes.put('/:address', async (c) => {
     const address = pathAddress(c.req.param('address'));
-    const body = parse(PutSuppressionRequest, await readJsonBody(c), 'The request body is not valid.');
+    const body = parse(PutSuppressionRequest, await readJsonBody(c),
+      'The request body is not valid.');
     const entry = {
       address,
       reason: 'manual' as const,

@@ -95,7 +95,10 @@ export function webhookRoutes(deps: ApiDeps): Hono {
         }),
       } : {}),
     });
-    return c.json({ data: page.endpoints.map(endpointView), nextCursor: encodeCursor(page.lastKey) });
+    return c.json({
+      data: page.endpoints.map(endpointView),
+      nextCursor: encodeCursor(page.lastKey),
+    });
   });
 
   routes.get('/:id', async (c) => {

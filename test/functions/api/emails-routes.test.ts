@@ -68,7 +68,8 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
 
     it('answers 415 to a body that is not JSON', async () => {
       const response = await request('/v1/emails', {
-        method: 'POST', body: 'from=x', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        method: 'POST', body: 'from=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
 
       expect(response.status).toBe(415);
@@ -97,7 +98,8 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
 
       expect(response.status).toBe(400);
       expect(body.error.code).toBe('validation_failed');
-      expect(body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['extra', 'to[1]']);
+      expect(body.error.details.map((d: { path: string }) => d.path).sort())
+        .toEqual(['extra', 'to[1]']);
     });
 
     it('answers 404 to an unknown or malformed id, and to an unknown route', async () => {
@@ -120,7 +122,9 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
 
   describe('accept and read back', () => {
     it('stores the email as queued with its recipients and a Message-ID', async () => {
-      const response = await send({ ...email, cc: 'jun.park@example.org', tags: { kind: 'welcome' } });
+      const response = await send({
+        ...email, cc: 'jun.park@example.org', tags: { kind: 'welcome' },
+      });
       const { id } = await json(response);
 
       const found = await json(await request(`/v1/emails/${id}`));
@@ -154,7 +158,8 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
     it('refuses the same key with another body with 409', async () => {
       await send(email, { 'idempotency-key': 'order-7790' });
 
-      const changed = await send({ ...email, subject: 'Changed' }, { 'idempotency-key': 'order-7790' });
+      const changed = await send({ ...email, subject: 'Changed' },
+        { 'idempotency-key': 'order-7790' });
 
       expect(changed.status).toBe(409);
       expect((await json(changed)).error.code).toBe('idempotency_key_reused');
@@ -182,12 +187,17 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
       const before = new Date().toISOString();
       const ids: string[] = [];
       for (const n of [1, 2, 3]) {
-        const response = await send({ ...email, subject: `List ${n}`, tags: { batch: 'list-test', n: String(n) } });
+        const response = await send({
+          ...email, subject: `List ${n}`, tags: { batch: 'list-test', n: String(n) },
+        });
         ids.push((await json(response)).id);
       }
 
-      const page1 = await json(await request(`/v1/emails?limit=2&tag=batch:list-test&createdAfter=${before}`));
-      const page2 = await json(await request(`/v1/emails?limit=2&tag=batch:list-test&createdAfter=${before}&cursor=${page1.nextCursor}`));
+      const page1 = await json(await request(
+        `/v1/emails?limit=2&tag=batch:list-test&createdAfter=${before}`));
+      const page2 = await json(await request(
+        `/v1/emails?limit=2&tag=batch:list-test&createdAfter=${before}` +
+        `&cursor=${page1.nextCursor}`));
       const tagged = await json(await request('/v1/emails?tag=n:2'));
       const sent = await json(await request('/v1/emails?status=sent'));
 
@@ -198,8 +208,9 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
     });
 
     it('refuses a cursor that was tampered with', async () => {
-      const forged = Buffer.from(JSON.stringify({ pk: 'A#other#E#x', sk: 'E', gsi1pk: 'A#other#E', gsi1sk: 'x' }))
-        .toString('base64url');
+      const forged = Buffer.from(JSON.stringify({
+        pk: 'A#other#E#x', sk: 'E', gsi1pk: 'A#other#E', gsi1sk: 'x',
+      })).toString('base64url');
 
       const response = await request(`/v1/emails?cursor=${forged}`);
 

@@ -223,7 +223,9 @@ describe('webhook routes, in process against DynamoDB Local', () => {
     it.each(refused.filter((url) => url.startsWith('http://')))(
       'refuses %s also over https, for the address it reaches',
       async (url) => {
-        const response = await create({ url: url.replace(/^http:/, 'https:'), events: ['email.sent'] });
+        const response = await create({
+          url: url.replace(/^http:/, 'https:'), events: ['email.sent'],
+        });
         const { error } = await json(response);
 
         expect(response.status).toBe(400);
@@ -244,7 +246,8 @@ describe('webhook routes, in process against DynamoDB Local', () => {
       expect(error.details).toEqual([{ path: 'url', message: expect.stringMatching(reason) }]);
     });
 
-    it('registers the public name of the redirecting case (its delivery never follows)', async () => {
+    it('registers the public name of the redirecting case ' +
+      '(its delivery never follows)', async () => {
       const response = await create({ url: REDIRECTING, events: ['email.sent'] });
 
       expect(response.status).toBe(201);
@@ -302,7 +305,8 @@ describe('webhook routes, in process against DynamoDB Local', () => {
 
       const disabled = await json(await call(production, `/v1/webhooks/${id}`));
       const replay = await call(production, `/v1/webhooks/${id}/replay`, {
-        method: 'POST', json: { after: Buffer.from('ev_0000000000aaaaaaaaaaaaaaaa').toString('base64url') },
+        method: 'POST',
+        json: { after: Buffer.from('ev_0000000000aaaaaaaaaaaaaaaa').toString('base64url') },
       });
       const enabled = await call(production, `/v1/webhooks/${id}/enable`, { method: 'POST' });
       const read = await json(await call(production, `/v1/webhooks/${id}`));
@@ -361,7 +365,9 @@ describe('webhook routes, in process against DynamoDB Local', () => {
         .status).toBe(201);
     }
 
-    const response = await create({ url: 'https://hooks.example.com/one-too-many', events: ['email.sent'] });
+    const response = await create({
+      url: 'https://hooks.example.com/one-too-many', events: ['email.sent'],
+    });
 
     expect(response.status).toBe(409);
     expect((await json(response)).error.code).toBe('limit_reached');

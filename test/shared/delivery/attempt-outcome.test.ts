@@ -4,7 +4,11 @@ import { decideOutcome, type OutcomeSettings } from '../../../shared/delivery/at
 import { SmtpError } from '../../../shared/smtp/smtp-error.js';
 import { emailRecord, reply, transaction } from '../../support/factories.js';
 
-const settings: OutcomeSettings = { maxAgeSeconds: 86_400, retryBaseSeconds: 60, retryMaxSeconds: 3600 };
+const settings: OutcomeSettings = {
+  maxAgeSeconds: 86_400,
+  retryBaseSeconds: 60,
+  retryMaxSeconds: 3600,
+};
 const now = new Date('2026-01-01T00:01:00.000Z');
 const ANA = 'ana.lima@example.org';
 const JUN = 'jun.park@example.org';
@@ -15,8 +19,8 @@ describe('decideOutcome', () => {
     const attempt = transaction([[ANA, '250 2.1.5 Ok'], [JUN, '250 2.1.5 Ok']],
       '250 2.0.0 Ok: queued as 4XyZ', { queueId: '4XyZ' });
 
-    const { outcome, events } = decideOutcome(emailRecord(), { kind: 'transaction', result: attempt },
-      settings, now);
+    const { outcome, events } = decideOutcome(emailRecord(),
+      { kind: 'transaction', result: attempt }, settings, now);
 
     expect(outcome.status).toBe('sent');
     expect(outcome.recipients[0]).toMatchObject({
@@ -31,8 +35,8 @@ describe('decideOutcome', () => {
       [[ANA, '550 5.1.1 <ana.lima@example.org>: Recipient address rejected'], [JUN, '250 Ok']],
       '250 2.0.0 Ok');
 
-    const { outcome, events } = decideOutcome(emailRecord(), { kind: 'transaction', result: attempt },
-      settings, now);
+    const { outcome, events } = decideOutcome(emailRecord(),
+      { kind: 'transaction', result: attempt }, settings, now);
 
     expect(outcome.status).toBe('partially_sent');
     expect(outcome.recipients[0]).toMatchObject({
@@ -68,7 +72,8 @@ describe('decideOutcome', () => {
   });
 
   it('treats 552 at RCPT as temporary (too many recipients)', () => {
-    const attempt = transaction([[ANA, '250 Ok'], [JUN, '552 5.5.3 Too many recipients']], '250 Ok');
+    const attempt = transaction([[ANA, '250 Ok'], [JUN, '552 5.5.3 Too many recipients']],
+      '250 Ok');
 
     const { outcome } = decideOutcome(emailRecord(), { kind: 'transaction', result: attempt },
       settings, now);
@@ -99,7 +104,8 @@ describe('decideOutcome', () => {
   });
 
   it('defers with a TLS reason when the relay offers no STARTTLS', () => {
-    const error = new SmtpError('relay does not offer STARTTLS', { phase: 'starttls', kind: 'config' });
+    const error = new SmtpError('relay does not offer STARTTLS',
+      { phase: 'starttls', kind: 'config' });
 
     const { outcome } = decideOutcome(emailRecord(),
       { kind: 'error', error, relay: 'relay-a', durationMs: 5 }, settings, now);
@@ -110,7 +116,8 @@ describe('decideOutcome', () => {
   });
 
   it('fails the email without bouncing when the relay refuses the sender', () => {
-    const error = SmtpError.fromReply(reply('553 5.7.1 Sender not owned by user'), { phase: 'mail' });
+    const error = SmtpError.fromReply(reply('553 5.7.1 Sender not owned by user'),
+      { phase: 'mail' });
 
     const { outcome } = decideOutcome(emailRecord(),
       { kind: 'error', error, relay: 'relay-a', durationMs: 5 }, settings, now);
@@ -124,7 +131,8 @@ describe('decideOutcome', () => {
     record.recipients[0] = { ...record.recipients[0]!, status: 'sent', replyCode: 250 };
     const attempt = transaction([[JUN, '250 Ok']], '250 Ok');
 
-    const { outcome } = decideOutcome(record, { kind: 'transaction', result: attempt }, settings, now);
+    const { outcome } = decideOutcome(record, { kind: 'transaction', result: attempt },
+      settings, now);
 
     expect(outcome.status).toBe('sent');
     expect(outcome.recipients[0]?.updatedAt).toBe(record.recipients[0]?.updatedAt);

@@ -4,11 +4,19 @@ import { normalizeAddress, parseMailbox } from '../../../shared/email/mailbox.js
 
 describe('parseMailbox', () => {
   it.each([
-    ['"Example Shop, Billing" <billing@example.com>', 'Example Shop, Billing', 'billing@example.com'],
+    [
+      '"Example Shop, Billing" <billing@example.com>',
+      'Example Shop, Billing',
+      'billing@example.com',
+    ],
     ['"Lima, Ana" <ana.lima@example.org>', 'Lima, Ana', 'ana.lima@example.org'],
     ['"Jun \\"JP\\" Park" <jun.park@example.org>', 'Jun "JP" Park', 'jun.park@example.org'],
     ['Søren Ærø <soren.aero@example.org>', 'Søren Ærø', 'soren.aero@example.org'],
-    ['"Support (Billing)" <billing-help@example.com>', 'Support (Billing)', 'billing-help@example.com'],
+    [
+      '"Support (Billing)" <billing-help@example.com>',
+      'Support (Billing)',
+      'billing-help@example.com',
+    ],
     ['John Q. Public <john@example.com>', 'John Q. Public', 'john@example.com'],
   ])('keeps the display name of %s', (input, name, address) => {
     const result = parseMailbox(input);

@@ -76,7 +76,9 @@ describe('SendEmailRequest', () => {
   });
 
   it('refuses content that is not base64', () => {
-    const details = errorsOf({ ...base, attachments: [{ filename: 'a.txt', content: 'not base64!' }] });
+    const details = errorsOf({
+      ...base, attachments: [{ filename: 'a.txt', content: 'not base64!' }],
+    });
 
     expect(details.map((detail) => detail.path)).toEqual(['attachments[0].content']);
   });
