@@ -4,7 +4,6 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -16,6 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { REDISPATCH_AFTER_MS } from '../delivery/timing.js';
 import { dispatchShard, feedDay, feedPk } from '../events/event-keys.js';
 import { publicEventType } from '../events/webhook-event.js';
+import { batchPut } from './batch-put.js';
 import { type TransactItem, TransactionBatcher } from './transaction-batcher.js';
 import { joinContent, splitContent, type EmailContent } from './email-content.js';
 import type { EmailRecord, EmailStatus, TimelineEvent } from './email-record.js';
@@ -97,7 +97,7 @@ export class EmailStore {
 
     // Large content goes first, outside the transaction (4 MB cap); without the status item
     // written after it, the chunks are unreachable and expire with the retention.
-    if (chunks.length > 1) await this.batchPut(contentItems);
+    if (chunks.length > 1) await batchPut(this.documents, this.tableName, contentItems);
     const status = this.statusItem({ ...record, contentChunks: chunks.length });
 
     const items: TransactItem[] = [
@@ -528,25 +528,6 @@ export class EmailStore {
     };
   }
 
-  private async batchPut(items: Array<Record<string, unknown>>): Promise<void> {
-    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-      let pending = items.slice(start, start + BATCH_WRITE_LIMIT)
-        .map((Item) => ({ PutRequest: { Item } }));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_WRITE_ROUNDS) {
-          throw new Error('batch write kept leaving items unwritten');
-        }
-        const result = await this.documents.send(new BatchWriteCommand({
-          RequestItems: { [this.tableName]: pending },
-        }));
-        pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        if (pending.length > 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-        }
-      }
-    }
-  }
-
   private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]) {
     const items: Array<Record<string, unknown>> = [];
     let startKey: Record<string, unknown> | undefined;
@@ -562,9 +543,7 @@ export class EmailStore {
   }
 }
 
-const BATCH_WRITE_LIMIT = 25;
 const LIST_READS_PER_PAGE = 5;
-const BATCH_WRITE_ROUNDS = 8;
 /** A retry job may arrive a moment before its time when clocks disagree a little. */
 const CLAIM_CLOCK_SKEW_MS = 2_000;
 

@@ -1,9 +1,9 @@
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 
+import { batchPut } from '../store/batch-put.js';
 import { type TransactItem, TransactionBatcher } from '../store/transaction-batcher.js';
 import { type DeliveryLogEntry, logItem } from './delivery-log.js';
 import type { DeliveryRecord } from './delivery-record.js';
@@ -19,8 +19,6 @@ export interface AttemptOutcome {
   error?: string;
 }
 
-const BATCH_WRITE_LIMIT = 25;
-const BATCH_WRITE_ROUNDS = 8;
 
 /**
  * Deliveries in the table and their due index. Claims and outcomes are conditional writes
@@ -147,22 +145,7 @@ export class DeliveryStore {
 
   /** Writes new deliveries, 25 to a call; used by replays, which have no index to clear. */
   async putAll(items: Array<Record<string, unknown>>): Promise<void> {
-    for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-      let pending = items.slice(start, start + BATCH_WRITE_LIMIT)
-        .map((Item) => ({ PutRequest: { Item } }));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_WRITE_ROUNDS) {
-          throw new Error('batch write kept leaving items unwritten');
-        }
-        const result = await this.documents.send(new BatchWriteCommand({
-          RequestItems: { [this.tableName]: pending },
-        }));
-        pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        if (pending.length > 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-        }
-      }
-    }
+    await batchPut(this.documents, this.tableName, items);
   }
 
   private update(

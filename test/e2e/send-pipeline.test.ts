@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { type RecordingRelay, startRecordingRelay } from '../support/recording-r
 
 const PDF =
   'JVBERi0xLjQKMSAwIG9iajw8L1R5cGUvQ2F0YWxvZz4+ZW5kb2JqCnRyYWlsZXI8PC9Sb290IDEgMCBSPj4KJSVFT0YK';
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
   let relay: RecordingRelay;
@@ -63,7 +65,6 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
     expect(parsed.headers.get('x-campaign')).toBe('autumn');
     expect(parsed.text?.trim()).toBe('Hello Ana,\nyour order shipped.');
     expect(parsed.html).toContain('<b>shipped</b>');
-    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     expect(sha(parsed.attachments[0]?.content ?? Buffer.alloc(0)))
       .toBe(sha(Buffer.from(PDF, 'base64')));
 
@@ -73,6 +74,26 @@ describe('the send pipeline against a real STARTTLS + AUTH relay', () => {
     });
     expect(email.events.map((e) => e.type)).toEqual(['queued', 'attempt', 'sent']);
   });
+
+  it('keeps a 3 MB attachment outside the status item and delivers it byte for byte',
+    async () => {
+      // Random bytes do not compress, and 3 MB is many content chunks of the table.
+      const attachment = randomBytes(3 * 1024 * 1024);
+      const response = await pipeline.send({
+        from: 'orders@example.com',
+        to: 'ana.lima@example.org',
+        subject: 'Large attachment',
+        text: 'See attached.',
+        attachments: [{ filename: 'scan.bin', content: attachment.toString('base64') }],
+      });
+      const { id } = await response.json() as { id: string };
+      await pipeline.waitFor(id, (e) => e.status === 'sent', 30_000);
+
+      expect(response.status).toBe(202);
+      const delivered = relay.log.messages.find((m) => m.raw.toString().includes(id));
+      const parsed = await simpleParser(delivered?.raw ?? Buffer.alloc(0));
+      expect(sha(parsed.attachments[0]?.content ?? Buffer.alloc(0))).toBe(sha(attachment));
+    });
 
   it('bounces a recipient the relay refuses with 550, ' +
     'keeping code and enhanced status', async () => {
