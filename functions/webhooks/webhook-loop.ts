@@ -72,8 +72,10 @@ export function startWebhookLoop(deps: WebhookDeps, options: WebhookLoopOptions 
       stopping = true;
       abort.abort();
       wakeNow?.();
+      // Draining first ends a round that is handing out attempts to a slow receiver.
+      const drained = deps.deliverer.drain();
       await Promise.allSettled([rounds, receiving]);
-      await deps.deliverer.idle();
+      await drained;
     },
   };
 }

@@ -62,6 +62,8 @@ export class WebhookDeliverer {
   /** Slots taken by claims still being written. */
   private claiming = 0;
   private starting = false;
+  /** Set by `drain`: no attempt starts after it, those in flight finish. */
+  private draining = false;
   /** The earliest retry this process scheduled and has not seen come due; for wake-ups. */
   soonestRetryAt: number | undefined;
   /** Attempts started since this deliverer was made. */
@@ -85,7 +87,7 @@ export class WebhookDeliverer {
 
   /** Reads what is due and starts as much as the free slots allow; gives how many started. */
   async startDue(now = new Date()): Promise<number> {
-    if (this.starting || this.busy() >= this.concurrency) return 0;
+    if (this.draining || this.starting || this.busy() >= this.concurrency) return 0;
 
     this.starting = true;
     try {
@@ -102,6 +104,16 @@ export class WebhookDeliverer {
     }
   }
 
+  /**
+   * Starts nothing more, then waits for the attempts in flight. What was still in the
+   * backlog stays due in the table, for the next process to find.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.backlog = [];
+    await this.idle();
+  }
+
   /** Waits until every attempt started so far, and those they start, have finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0 || this.claiming > 0) {
@@ -116,6 +128,7 @@ export class WebhookDeliverer {
 
   /** Claims backlog entries for the free slots and starts the attempts it won. */
   private async pump(): Promise<number> {
+    if (this.draining) return 0;
     const chosen = this.choose(this.concurrency - this.busy());
     if (chosen.length === 0) return 0;
 
