@@ -4,7 +4,10 @@
  * and SIGHUP into an orderly stop (children first, given up to 30 s to finish their work,
  * then the services).
  */
+import { loadConfig } from '../shared/config/config.js';
+import { ConfigError } from '../shared/config/config-error.js';
 import { createLogger } from '../shared/log/logger.js';
+import { isPortFree } from './free-port.js';
 import { checkJava, JavaMissingError } from './java-runtime.js';
 import { LocalConfigError, readLocalConfig, type LocalConfig } from './local-config.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -58,9 +61,23 @@ async function main(): Promise<void> {
 async function checkPrerequisites(): Promise<LocalConfig> {
   try {
     await checkJava();
-    return readLocalConfig();
+    const config = readLocalConfig();
+    // The children read the full configuration only once the services run; a wrong value
+    // is cheaper to report now than after DynamoDB Local has started.
+    loadConfig({
+      ...process.env,
+      MAILROOM_API_KEY: config.apiKey ?? 'generated-at-start-up',
+      MAILROOM_QUEUE_URL: 'http://127.0.0.1/queue-created-at-start-up',
+    });
+    if (!(await isPortFree(config.port))) {
+      throw new LocalConfigError('PORT', `${config.port} is already in use on 127.0.0.1; `
+        + 'set PORT to a free port');
+    }
+    return config;
   } catch (error) {
-    if (error instanceof JavaMissingError || error instanceof LocalConfigError) fail(error);
+    const known = error instanceof ConfigError || error instanceof JavaMissingError
+      || error instanceof LocalConfigError;
+    if (known) fail(error);
     throw error;
   }
 }

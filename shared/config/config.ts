@@ -1,3 +1,4 @@
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { ConfigError } from './config-error.js';
 import { parseRelays, type RelayConfig } from './relay-config.js';
 
@@ -7,6 +8,7 @@ import { parseRelays, type RelayConfig } from './relay-config.js';
  */
 export interface Config {
   mode: 'aws' | 'local';
+  logLevel: LogLevel;
   apiKey: string;
   inboundKey?: string;
   relays: RelayConfig[];
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     mode,
+    logLevel: logLevel(env),
     apiKey: required(env, 'MAILROOM_API_KEY', /^[\x21-\x7e]{16,256}$/,
       'must be 16 to 256 printable characters without spaces'),
     ...optional(env, 'MAILROOM_INBOUND_KEY', 'inboundKey'),
@@ -109,6 +112,14 @@ function domain<K extends keyof Config>(env: NodeJS.ProcessEnv, name: string, ke
     throw new ConfigError(name, 'must be a domain name such as mail.example.com');
   }
   return { [key]: value.toLowerCase() };
+}
+
+/** The logger reads the variable itself (it starts before the configuration); checked here. */
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const value = env.MAILROOM_LOG_LEVEL;
+  if (value === undefined || value === '') return 'info';
+  if (LOG_LEVELS.includes(value as LogLevel)) return value as LogLevel;
+  throw new ConfigError('MAILROOM_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

@@ -3,7 +3,8 @@
  * Anything that looks like a credential is replaced before the line is written, so a
  * caller cannot leak a password by logging a URL or a config object.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
