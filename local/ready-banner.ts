@@ -33,6 +33,10 @@ export function readyBanner(stack: LocalStack, startedInMs: number): string {
     '',
     `  curl -sS ${stack.apiUrl}/v1/emails/<id> ${auth}`,
     '',
+    ...(stack.relay
+      ? ['What the development relay received (same key):', '',
+        `  curl -sS ${stack.relay.mailboxUrl} ${auth}`, '']
+      : []),
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');
