@@ -1,8 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
-import { idFloor, idTime } from '../ids/new-id.js';
-import { dispatchShard, DISPATCH_SHARDS, feedPk } from './event-keys.js';
+import { idCeiling, idFloor, idTime } from '../ids/new-id.js';
+import {
+  DAY_MS, dayKey, dispatchShard, DISPATCH_SHARDS, feedPk, startOfDay,
+} from './event-keys.js';
 import { type StoredEvent, toWebhookEvent, type WebhookEvent } from './webhook-event.js';
 
 /**
@@ -13,7 +15,25 @@ import { type StoredEvent, toWebhookEvent, type WebhookEvent } from './webhook-e
  * never skips an event, with no shared counter for writers to contend on.
  */
 export const FEED_SETTLE_MS = 30_000;
-const MAX_FEED_DAYS = 3660;
+/**
+ * Day partitions one call reads at most. A cursor far behind (a consumer that was away, a
+ * quiet account) then costs a few calls instead of one very long one: each call's position
+ * moves past the days it found empty.
+ */
+export const MAX_FEED_DAYS = 31;
+
+export interface FeedPage {
+  events: WebhookEvent[];
+  /**
+   * Where the next call goes on from (exclusive): the last event read, or the end of the
+   * last whole day read when that is later. Unset when nothing was read and there was no
+   * cursor. The feed never moves it past the settle horizon, so nothing before it can still
+   * appear.
+   */
+  position?: string;
+  /** Every settled event after the cursor has been read. */
+  caughtUp: boolean;
+}
 
 export class EventFeed {
   constructor(
@@ -24,47 +44,61 @@ export class EventFeed {
 
   /**
    * Events after `afterId` (or from `fromTime` when there is no cursor), oldest first, up to
-   * the settle horizon.
+   * the settle horizon. Events before `notBefore` (the retention edge) are not read: they
+   * have expired, and a cursor older than that edge goes on from it.
    */
   async list(
     accountId: string,
-    options: { afterId?: string; fromTime: number; limit: number; now?: number },
-  ): Promise<{ events: WebhookEvent[]; lastId?: string }> {
-    const now = options.now ?? Date.now();
-    const horizon = idFloor('ev', now - this.settleMs);
-    const start = options.afterId ? idTime(options.afterId) : options.fromTime;
+    options: {
+      afterId?: string; fromTime: number; notBefore?: number; limit: number; now?: number;
+    },
+  ): Promise<FeedPage> {
+    const settled = (options.now ?? Date.now()) - this.settleMs;
+    const horizon = idFloor('ev', settled);
+    const edge = idFloor('ev', options.notBefore ?? 0);
+    // `~` sorts after every id character: the smallest bound above the cursor's id.
+    const wanted = options.afterId ? `${options.afterId}~` : idFloor('ev', options.fromTime);
+    const from = wanted < edge ? edge : wanted;
     const events: WebhookEvent[] = [];
-    let lastId = options.afterId;
+    let position = options.afterId;
+    const page = () => ({ events, ...(position ? { position } : {}) });
 
-    for (let day = startOfDay(start), n = 0; day <= now && n < MAX_FEED_DAYS; n++) {
-      const dayKey = new Date(day).toISOString().slice(0, 10);
+    // A cursor newer than the horizon (one a webhook just delivered): nothing settled yet.
+    if (from > horizon) return { ...page(), caughtUp: true };
+
+    const lastDay = startOfDay(settled);
+    for (let day = startOfDay(idTime(from)), n = 0; day <= lastDay; day += DAY_MS, n++) {
+      if (n === MAX_FEED_DAYS) return { ...page(), caughtUp: false };
+
       let startKey: Record<string, unknown> | undefined;
       do {
         const result = await this.documents.send(new QueryCommand({
           TableName: this.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          // TTL deletes expired items late (DynamoDB Local never): they are skipped here.
+          FilterExpression: 'attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds',
           ExpressionAttributeValues: {
-            ':pk': feedPk(accountId, dayKey),
-            ':from': lastId ? `${lastId}~` : idFloor('ev', start),
-            ':to': horizon,
+            ':pk': feedPk(accountId, dayKey(day)), ':from': from, ':to': horizon,
+            ':nowSeconds': Math.floor((options.now ?? Date.now()) / 1000),
           },
           Limit: options.limit - events.length,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }));
         for (const item of result.Items ?? []) {
           const event = toWebhookEvent(item as unknown as StoredEvent);
-          lastId = String(item.id);
+          position = String(item.id);
           if (event) events.push(event);
         }
         startKey = result.LastEvaluatedKey;
       } while (startKey && events.length < options.limit);
 
-      if (events.length >= options.limit) break;
-      day += 86_400_000;
+      if (events.length >= options.limit) return { ...page(), caughtUp: false };
+      // This day is over and settled, and all of it has been read.
+      if (day < lastDay) position = idCeiling('ev', day + DAY_MS - 1);
     }
 
-    return { events, ...(lastId ? { lastId } : {}) };
+    return { ...page(), caughtUp: true };
   }
 
   /** Events not yet handed to webhook endpoints, oldest first, from every shard. */
@@ -125,8 +159,4 @@ export class EventFeed {
       throw error;
     }
   }
-}
-
-function startOfDay(time: number): number {
-  return Date.parse(`${new Date(time).toISOString().slice(0, 10)}T00:00:00Z`);
 }

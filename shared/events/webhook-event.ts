@@ -1,3 +1,4 @@
+import { idTime, isId } from '../ids/new-id.js';
 import type { EventType, SmtpDetail } from '../store/email-record.js';
 
 /** The event types an application can subscribe to, and what each timeline entry maps to. */
@@ -62,9 +63,17 @@ export function encodeEventCursor(eventId: string): string {
   return Buffer.from(eventId).toString('base64url');
 }
 
-export function decodeEventCursor(cursor: string): string | undefined {
+/** How far ahead of our clock an event's time may be: clocks of hosts disagree a little. */
+const CURSOR_CLOCK_SKEW_MS = 3_600_000;
+
+/**
+ * The event id a cursor stands for, or undefined. A cursor is an event id, or a position the
+ * feed made to pass days without events; one from the future was never given out, and
+ * paging from it would return nothing for as long as it stays ahead.
+ */
+export function decodeEventCursor(cursor: string, now = Date.now()): string | undefined {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^ev_[0-9a-z]{26}$/.test(id) ? id : undefined;
+  return isId('ev', id) && idTime(id) <= now + CURSOR_CLOCK_SKEW_MS ? id : undefined;
 }
 
 export function toWebhookEvent(event: StoredEvent): WebhookEvent | undefined {

@@ -53,6 +53,11 @@ export function idFloor(prefix: IdPrefix, time: number): string {
   return `${prefix}_${encodeTime(time)}${'0'.repeat(RANDOM_CHARS)}`;
 }
 
+/** The largest id of this type that could have been made at `time`. */
+export function idCeiling(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${encodeTime(time)}${'z'.repeat(RANDOM_CHARS)}`;
+}
+
 export function idTime(id: string): number {
   const encoded = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 1 + TIME_CHARS);
   let time = 0;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 
 import type { EventFeed } from '../events/event-feed.js';
 import { encodeEventCursor } from '../events/webhook-event.js';
-import { idFloor } from '../ids/new-id.js';
 import { deliveryExpiry, deliveryItem } from './delivery-record.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { WebhookEndpoint } from './webhook-endpoint.js';
@@ -12,6 +11,12 @@ export const MAX_REPLAY_DELIVERIES = 1000;
 /** Events one replay call reads at most, so a rare event type cannot make it run long. */
 export const MAX_REPLAY_SCANNED = 5000;
 const FEED_PAGE = 100;
+/**
+ * Feed calls one replay makes at most: full pages reach MAX_REPLAY_SCANNED in 50, and each
+ * further call passes up to MAX_FEED_DAYS days without events, so a cursor far behind costs
+ * a bounded number of queries and gets a `nextCursor` to go on from.
+ */
+const MAX_REPLAY_READS = MAX_REPLAY_SCANNED / FEED_PAGE + 10;
 
 export interface ReplayOptions {
   feed: EventFeed;
@@ -40,17 +45,16 @@ export async function replayEvents(options: ReplayOptions): Promise<ReplayResult
   const replay = `r${randomBytes(5).toString('hex')}`;
   const expiresAt = deliveryExpiry(now, options.retentionDays, options.retryWindowMs);
   const items: Array<Record<string, unknown>> = [];
-  // Older events have expired; starting at the retention edge spares the feed a query for
-  // every day between an ancient cursor and it.
-  const oldest = idFloor('ev', now.getTime() - options.retentionDays * 86_400_000);
-  let afterId = options.afterId < oldest ? oldest : options.afterId;
+  // Older events have expired; the feed goes on from the retention edge for older cursors.
+  const notBefore = now.getTime() - options.retentionDays * 86_400_000;
+  let afterId = options.afterId;
   let scanned = 0;
   let reachedEnd = false;
 
-  pages: while (scanned < MAX_REPLAY_SCANNED) {
+  pages: for (let reads = 0; scanned < MAX_REPLAY_SCANNED && reads < MAX_REPLAY_READS; reads++) {
     const limit = Math.min(FEED_PAGE, MAX_REPLAY_SCANNED - scanned);
     const page = await options.feed.list(endpoint.accountId, {
-      afterId, fromTime: now.getTime(), limit, now: now.getTime(),
+      afterId, fromTime: now.getTime(), notBefore, limit, now: now.getTime(),
     });
     for (const event of page.events) {
       if (items.length >= MAX_REPLAY_DELIVERIES) break pages;
@@ -68,7 +72,9 @@ export async function replayEvents(options: ReplayOptions): Promise<ReplayResult
         replay,
       }));
     }
-    if (page.events.length < limit) {
+    // Past the last event when the feed also passed days without any.
+    if (page.position) afterId = page.position;
+    if (page.caughtUp) {
       reachedEnd = true;
       break;
     }

@@ -4,10 +4,10 @@ import { acceptEmail } from '../../../shared/emails/accept-email.js';
 import { hashRequest, parseIdempotencyKey } from '../../../shared/emails/idempotency.js';
 import { ApiError } from '../../../shared/errors/api-error.js';
 import { idFloor, isId } from '../../../shared/ids/new-id.js';
-import { decodeCursor, encodeCursor } from '../../../shared/schema/cursor.js';
+import { decodeCursor, encodeCursor, type KeyAt } from '../../../shared/schema/cursor.js';
 import { ListEmailsQuery } from '../../../shared/schema/responses.js';
 import { SendEmailRequest } from '../../../shared/schema/send-email-request.js';
-import { emailListPk } from '../../../shared/store/keys.js';
+import { EMAIL_SK, emailListPk, emailPk } from '../../../shared/store/keys.js';
 import type { ApiDeps } from '../api-deps.js';
 import { emailSummary, emailView } from '../email-view.js';
 import { readJsonBody } from '../read-json-body.js';
@@ -72,10 +72,7 @@ export function emailRoutes(deps: ApiDeps): Hono {
     const page = await deps.store.list(config.accountId, {
       limit: query.limit,
       ...(query.cursor ? {
-        startKey: decodeCursor(query.cursor, {
-          keys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-          prefix: emailListPk(config.accountId).slice(0, -1),
-        }),
+        startKey: decodeCursor(query.cursor, emailKeyAt(config.accountId, range)),
       } : {}),
       ...(query.status ? { status: query.status } : {}),
       ...(tagName ? { tag: { name: tagName, value: tagValue.join(':') } } : {}),
@@ -86,4 +83,16 @@ export function emailRoutes(deps: ApiDeps): Hono {
   });
 
   return routes;
+}
+
+/**
+ * Where a listed email sits. A start key outside the query's id range fails the query, so a
+ * cursor from a page with other `createdAfter`/`createdBefore` bounds is refused here.
+ */
+function emailKeyAt(accountId: string, range: { from?: string; until?: string }): KeyAt {
+  return (id) => {
+    const inRange = (!range.from || id >= range.from) && (!range.until || id <= range.until);
+    if (!isId('em', id) || !inRange) return undefined;
+    return { pk: emailPk(accountId, id), sk: EMAIL_SK, gsi1pk: emailListPk(accountId), gsi1sk: id };
+  };
 }

@@ -21,20 +21,23 @@ export function eventRoutes(deps: ApiDeps): Hono {
         validationDetails(parsed.error));
     }
     const { after, since, limit } = parsed.data;
-    const afterId = after === undefined ? undefined : decodeEventCursor(after);
+    const now = Date.now();
+    const afterId = after === undefined ? undefined : decodeEventCursor(after, now);
     if (after !== undefined && !afterId) {
       throw new ApiError('invalid_cursor', 'The cursor is not valid for this list.', [
         { path: 'after', message: 'use a cursor from an event or a previous page unchanged' },
       ]);
     }
 
-    const retention = deps.config.retentionDays * 86_400_000;
+    const oldest = now - deps.config.retentionDays * 86_400_000;
     const page = await deps.events.list(deps.config.accountId, {
       ...(afterId ? { afterId } : {}),
-      fromTime: since ? Date.parse(since) : Date.now() - retention,
+      fromTime: since ? Date.parse(since) : oldest,
+      notBefore: oldest,
       limit,
+      now,
     });
-    const next = page.lastId ?? afterId;
+    const next = page.position;
     return c.json({ data: page.events, nextCursor: next ? encodeEventCursor(next) : null });
   });
 

@@ -3,8 +3,9 @@ import { z } from 'zod';
 
 import { parseMailbox } from '../../../shared/email/mailbox.js';
 import { ApiError } from '../../../shared/errors/api-error.js';
-import { decodeCursor, encodeCursor } from '../../../shared/schema/cursor.js';
+import { decodeCursor, encodeCursor, type KeyAt } from '../../../shared/schema/cursor.js';
 import { ListSuppressionsQuery, PutSuppressionRequest } from '../../../shared/schema/responses.js';
+import { SUPPRESSION_SK, suppressionPk } from '../../../shared/suppressions/suppression-store.js';
 import type { ApiDeps } from '../api-deps.js';
 import { readJsonBody } from '../read-json-body.js';
 import { validationDetails } from '../validation-details.js';
@@ -18,9 +19,7 @@ export function suppressionRoutes(deps: ApiDeps): Hono {
     const query = parse(ListSuppressionsQuery, c.req.query(),
       'The query parameters are not valid.');
     const page = await deps.suppressions.list(accountId, query.limit, query.cursor
-      ? decodeCursor(query.cursor, {
-        keys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'], prefix: `A#${accountId}#`,
-      })
+      ? decodeCursor(query.cursor, suppressionKeyAt(accountId))
       : undefined);
     return c.json({ data: page.suppressions, nextCursor: encodeCursor(page.lastKey) });
   });
@@ -56,6 +55,16 @@ export function suppressionRoutes(deps: ApiDeps): Hono {
   });
 
   return routes;
+}
+
+/** Where a listed address sits: the store's gsi1 layout (`A#<acct>#S` / address). */
+function suppressionKeyAt(accountId: string): KeyAt {
+  return (address) => (address.includes('@') ? {
+    pk: suppressionPk(accountId, address),
+    sk: SUPPRESSION_SK,
+    gsi1pk: `A#${accountId}#S`,
+    gsi1sk: address,
+  } : undefined);
 }
 
 function pathAddress(raw: string): string {

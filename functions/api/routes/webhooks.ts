@@ -10,7 +10,9 @@ import {
 import { replayEvents } from '../../../shared/webhooks/replay-events.js';
 import { retryWindowMs } from '../../../shared/webhooks/retry-schedule.js';
 import { endpointView, type WebhookEndpoint } from '../../../shared/webhooks/webhook-endpoint.js';
-import { endpointListPk } from '../../../shared/webhooks/webhook-keys.js';
+import {
+  ENDPOINT_SK, endpointListPk, endpointPk,
+} from '../../../shared/webhooks/webhook-keys.js';
 import { generateSecret } from '../../../shared/webhooks/webhook-signature.js';
 import { checkWebhookUrl } from '../../../shared/webhooks/webhook-url-policy.js';
 import type { ApiDeps } from '../api-deps.js';
@@ -89,10 +91,9 @@ export function webhookRoutes(deps: ApiDeps): Hono {
     const page = await endpoints.list(account, {
       limit,
       ...(cursor ? {
-        startKey: decodeCursor(cursor, {
-          keys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-          prefix: endpointListPk(account).slice(0, -1),
-        }),
+        startKey: decodeCursor(cursor, (id) => (isId('wh', id) ? {
+          pk: endpointPk(account, id), sk: ENDPOINT_SK, gsi1pk: endpointListPk(account), gsi1sk: id,
+        } : undefined)),
       } : {}),
     });
     return c.json({

@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApp } from '../../../functions/api/app.js';
 import { buildApiDeps } from '../../../functions/api/build-api-deps.js';
 import { loadConfig } from '../../../shared/config/config.js';
+import { idFloor } from '../../../shared/ids/new-id.js';
 import { createLogger } from '../../../shared/log/logger.js';
+import { EmailStore } from '../../../shared/store/email-store.js';
 import { EndpointStore } from '../../../shared/webhooks/endpoint-store.js';
 import { activeSecrets } from '../../../shared/webhooks/webhook-endpoint.js';
+import { endpointPk } from '../../../shared/webhooks/webhook-keys.js';
 import {
   createTestTable, startTestQueues, type TestQueues, type TestTable,
 } from '../../support/aws-test-env.js';
+import { emailRecord } from '../../support/factories.js';
 import { fakeResolver } from '../../shared/webhooks/webhook-receiver.js';
 
 const KEY = 'webhook-route-key-0123456789';
@@ -74,8 +79,20 @@ describe('webhook routes, in process against DynamoDB Local', () => {
   const create = (body: unknown, app = production) =>
     call(app, '/v1/webhooks', { method: 'POST', json: body });
 
+  let store: EmailStore;
+  let made = 0;
+  /** An event in the account's feed at `time` (ids made out of time order, so built here). */
+  const putEvent = async (time: number, type: 'sent' | 'bounced' = 'sent') => {
+    const id = `${idFloor('ev', time).slice(0, -4)}${String(made++).padStart(4, '0')}`;
+    const item = store.eventItem(emailRecord(), { id, type, at: new Date(time).toISOString() });
+    await store.documents.send(new PutCommand({ TableName: table.tableName, Item: item }));
+    return id;
+  };
+  const cursorOf = (eventId: string) => Buffer.from(eventId).toString('base64url');
+
   beforeAll(async () => {
     table = await createTestTable();
+    store = new EmailStore(table.client, table.tableName);
     queues = await startTestQueues();
     production = appFor(false);
     development = appFor(true);
@@ -355,6 +372,41 @@ describe('webhook routes, in process against DynamoDB Local', () => {
 
       expect(response.status).toBe(202);
       expect(await json(response)).toEqual({ queued: 0, nextCursor: null });
+    });
+
+    it('queues nothing, and fails nothing, for a cursor a webhook just delivered', async () => {
+      const { id } = await json(await create({
+        url: 'https://hooks.example.com/replay-fresh', events: ['email.sent'],
+      }));
+      const fresh = await putEvent(Date.now());
+
+      const response = await call(production, `/v1/webhooks/${id}/replay`, {
+        method: 'POST', json: { after: cursorOf(fresh) },
+      });
+
+      expect(response.status).toBe(202);
+      expect(await json(response)).toEqual({ queued: 0, nextCursor: null });
+    });
+
+    it('replays from a cursor older than the retention, across empty days', async () => {
+      const { id } = await json(await create({
+        url: 'https://hooks.example.com/replay-ancient', events: ['email.bounced'],
+      }));
+      const bounced = await putEvent(Date.now() - 5 * 86_400_000, 'bounced');
+      const from1970 = cursorOf(idFloor('ev', Date.parse('1970-01-02T00:00:00Z')));
+
+      const response = await call(production, `/v1/webhooks/${id}/replay`, {
+        method: 'POST', json: { after: from1970 },
+      });
+      const deliveries = await store.documents.send(new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': endpointPk('acct_default', id), ':d': 'D#' },
+      }));
+
+      expect(response.status).toBe(202);
+      expect(await json(response)).toEqual({ queued: 1, nextCursor: null });
+      expect(deliveries.Items?.map((item) => item.eventId)).toEqual([bounced]);
     });
   });
 

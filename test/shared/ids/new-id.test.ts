@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { idFloor, idTime, isId, newId } from '../../../shared/ids/new-id.js';
+import { idCeiling, idFloor, idTime, isId, newId } from '../../../shared/ids/new-id.js';
 
 describe('newId', () => {
   it('is lower case, prefixed, and safe inside an address local part', () => {
@@ -25,5 +25,8 @@ describe('newId', () => {
     expect(idTime(id)).toBe(time);
     expect(idFloor('em', time) <= id).toBe(true);
     expect(idFloor('em', time + 1) > id).toBe(true);
+    expect(idCeiling('em', time) >= id).toBe(true);
+    expect(idCeiling('em', time - 1) < id).toBe(true);
+    expect(isId('em', idCeiling('em', time))).toBe(true);
   });
 });
