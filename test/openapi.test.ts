@@ -33,4 +33,18 @@ describe('openapi.yaml', () => {
 
     expect([...new Set(described)].sort()).toEqual([...new Set(served)].sort());
   });
+
+  it('lets an attachment contentType be in any case, as the validator does', () => {
+    // The generated document is walked by hand; only the path to one schema matters here.
+    const document = parse(renderOpenApi()) as {
+      components: { schemas: Record<string, any> };
+    };
+    const attachment = document.components.schemas.SendEmailRequest
+      .properties.attachments.items.properties;
+
+    const pattern = new RegExp(attachment.contentType.pattern);
+
+    expect(['text/plain', 'Text/Plain', 'APPLICATION/PDF'].map((type) => pattern.test(type)))
+      .toEqual([true, true, true]);
+  });
 });

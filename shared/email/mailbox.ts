@@ -1,5 +1,7 @@
 import { domainToASCII } from 'node:url';
 
+import { CONTROL_CHARACTER, CONTROL_CHARACTERS_MESSAGE } from './control-characters.js';
+
 /**
  * The address grammar Mailroom accepts, chosen on purpose:
  * - a mailbox is `addr-spec` or `display-name <addr-spec>` (RFC 5322 section 3.4);
@@ -8,8 +10,10 @@ import { domainToASCII } from 'node:url';
  *   would make the header mean something else (two mailboxes, or a comment);
  * - the local part is a dot-atom, UTF-8 allowed (RFC 6531); quoted local parts and
  *   domain literals are refused;
- * - the domain has at least two labels and converts to an A-label form (IDNA).
- * CR and LF are never part of a mailbox.
+ * - the domain has at least two labels and converts to an A-label form (IDNA); its last
+ *   label is not all digits, because then it is an IP address written without brackets
+ *   (RFC 1123 section 2.1, RFC 3696 section 2).
+ * CR, LF and other control characters are never part of a mailbox.
  */
 export interface Mailbox {
   name?: string;
@@ -26,7 +30,7 @@ const MAX_LOCAL_OCTETS = 64;
 
 export function parseMailbox(input: string): MailboxResult {
   if (/[\r\n]/.test(input)) return fail('must not contain CR or LF characters');
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(input)) return fail('contains control characters');
+  if (CONTROL_CHARACTER.test(input)) return fail(CONTROL_CHARACTERS_MESSAGE);
 
   const value = input.trim();
   if (value === '') return fail('must not be empty');
@@ -68,16 +72,26 @@ function parseAddrSpec(spec: string): MailboxResult {
   if (Buffer.byteLength(local) > MAX_LOCAL_OCTETS) return fail('the local part is too long');
   if (Buffer.byteLength(spec) > MAX_ADDRESS_OCTETS) return fail('the address is too long');
 
+  // Checked before the URL parser, which turns some numeric domains into an IPv4 address
+  // ("127.1") and refuses others ("example.123") without saying why.
+  if (endsInNumber(domain)) {
+    return fail(`the domain of "${spec}" ends in an all-numeric label, which makes it an IP `
+      + 'address; IP addresses are not accepted, give a domain name');
+  }
   const ascii = domainToASCII(domain);
   const labels = ascii.split('.');
   const validLabels = labels.every(
     (label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(label),
   );
-  if (!ascii || labels.length < 2 || !validLabels) {
+  if (!ascii || labels.length < 2 || !validLabels || endsInNumber(ascii)) {
     return fail(`the domain of "${spec}" is not a valid domain name`);
   }
 
   return { ok: true, mailbox: { address: spec } };
+}
+
+function endsInNumber(domain: string): boolean {
+  return /^[0-9]+$/.test(domain.slice(domain.lastIndexOf('.') + 1));
 }
 
 function parsePhrase(phrase: string): string | { ok: false; reason: string } {

@@ -108,7 +108,8 @@ const paths: Record<string, Record<string, Operation>> = {
       summary: 'Every event of the account, in order',
       description: 'Page with `after` set to the last cursor you processed. Events appear here '
         + '30 seconds after they happen (webhooks carry them at once), which guarantees that '
-        + 'paging from a cursor never skips an event.',
+        + 'paging from a cursor never skips an event. One call reads at most 31 days of the '
+        + 'feed, so a cursor far behind may take a few calls, some with empty pages.',
       parameters: queryParameters(ListEventsQuery),
       responses: {
         200: { description: 'Events after the cursor.', content: json(ref('EventList')) },

@@ -85,11 +85,22 @@ export const ListEmailsQuery = z.strictObject({
     .optional(),
   createdAfter: z.iso.datetime({ offset: true }).optional(),
   createdBefore: z.iso.datetime({ offset: true }).optional(),
+}).superRefine(({ createdAfter, createdBefore }, context) => {
+  // Compared as instants (the offsets may differ). DynamoDB fails a BETWEEN whose bounds
+  // are reversed, and an empty range can only be a mistake (often the names swapped).
+  if (createdAfter && createdBefore && Date.parse(createdBefore) <= Date.parse(createdAfter)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['createdBefore'],
+      message: 'must be later than createdAfter: the range is reversed or empty',
+    });
+  }
 });
 
 export const ListEventsQuery = z.strictObject({
   after: z.string().max(200).optional().meta({
-    description: 'A cursor from an event or from `nextCursor`; events after it are listed.',
+    description: 'A cursor from an event or from `nextCursor`; events after it are listed. '
+      + 'A cursor older than the retention period goes on from the oldest events kept.',
   }),
   since: z.iso.datetime({ offset: true }).optional().meta({
     description: 'Without a cursor, start at this time (default: the retention period ago).',
@@ -128,7 +139,9 @@ export const WebhookEventView = z.object({
 export const EventList = z.object({
   data: z.array(WebhookEventView),
   nextCursor: z.string().nullable().meta({
-    description: 'Pass as `after` to continue; stays the same while nothing new has settled.',
+    description: 'Pass as `after` to continue; stays the same while nothing new has settled. '
+      + 'It may also move past days without events: an empty page whose `nextCursor` '
+      + 'changed is not the end, call again.',
   }),
 }).meta({ id: 'EventList' });
 
@@ -137,7 +150,8 @@ export const SuppressionView = z.object({
   reason: z.enum(['hard_bounce', 'complaint', 'manual']),
   emailId: z.string().optional().meta({ description: 'The email whose report added it.' }),
   detail: z.string().optional(),
-  createdAt: z.string(),
+  createdAt: z.string().meta({ description: 'When the address was first put on the list.' }),
+  updatedAt: z.string().meta({ description: 'When the entry last changed.' }),
 }).meta({ id: 'Suppression' });
 
 export const SuppressionList = z.object({

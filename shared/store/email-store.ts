@@ -496,6 +496,7 @@ export class EmailStore {
       : {};
     return {
       ...record,
+      tags: tagMap(record.tags),
       pk,
       sk: EMAIL_SK,
       gsi1pk: emailListPk(record.accountId),
@@ -517,7 +518,7 @@ export class EmailStore {
       ...event,
       accountId: record.accountId,
       emailId: record.id,
-      tags: record.tags,
+      tags: tagMap(record.tags),
       ...(published ? {
         gsi1pk: feedPk(record.accountId, feedDay(event.id)),
         gsi1sk: event.id,
@@ -546,6 +547,15 @@ export class EmailStore {
 const LIST_READS_PER_PAGE = 5;
 /** A retry job may arrive a moment before its time when clocks disagree a little. */
 const CLAIM_CLOCK_SKEW_MS = 2_000;
+
+/**
+ * Tags as a Map for the marshaller, which tells a plain object from a class instance by its
+ * `constructor` property: a tag named "constructor" hides that property, and the object
+ * would be refused ("Unsupported type passed"). A Map is always written as a map (`M`).
+ */
+function tagMap(tags: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(tags));
+}
 
 function listKey(item: Record<string, unknown>): Record<string, string> {
   return {

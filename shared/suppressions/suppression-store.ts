@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import { normalizeAddress } from '../email/mailbox.js';
 
@@ -22,7 +22,10 @@ export interface Suppression {
   emailId?: string;
   /** Why, in the words of the report (enhanced status, diagnostic). */
   detail?: string;
+  /** When the address was first put on the list; a later update keeps it. */
   createdAt: string;
+  /** When the entry last changed; entries never updated have their createdAt here. */
+  updatedAt?: string;
 }
 
 export const suppressionPk = (accountId: string, address: string) =>
@@ -57,11 +60,35 @@ export class SuppressionStore {
     return Item ? strip(Item) : undefined;
   }
 
-  /** Adds or replaces an entry; returns true when the address was not listed before. */
+  /**
+   * Adds an entry, or updates a listed one in place: reason, detail and updatedAt take the
+   * new values; createdAt is kept (the caller's is used only for a new entry), and so is the
+   * email that caused the entry unless another is given. Returns true when the address was
+   * not listed before.
+   */
   async put(accountId: string, suppression: Suppression): Promise<boolean> {
-    const { Attributes } = await this.documents.send(new PutCommand({
+    const { pk, sk, createdAt, detail, ...fields } = suppressionItem(accountId, suppression);
+    const names: Record<string, string> = { '#createdAt': 'createdAt', '#detail': 'detail' };
+    const values: Record<string, unknown> = { ':createdAt': createdAt };
+    const sets = ['#createdAt = if_not_exists(#createdAt, :createdAt)'];
+    const changed = { ...fields, updatedAt: suppression.updatedAt ?? createdAt };
+    for (const [name, value] of Object.entries(changed)) {
+      if (value === undefined) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      sets.push(`#${name} = :${name}`);
+    }
+    if (detail) {
+      values[':detail'] = detail;
+      sets.push('#detail = :detail');
+    }
+
+    const { Attributes } = await this.documents.send(new UpdateCommand({
       TableName: this.tableName,
-      Item: suppressionItem(accountId, suppression),
+      Key: { pk, sk },
+      UpdateExpression: `SET ${sets.join(', ')}${detail ? '' : ' REMOVE #detail'}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
       ReturnValues: 'ALL_OLD',
     }));
     return Attributes === undefined;
@@ -95,9 +122,11 @@ export class SuppressionStore {
 }
 
 function strip(item: Record<string, unknown>): Suppression {
-  const { address, reason, emailId, detail, createdAt } = item as unknown as Suppression;
+  const { address, reason, emailId, detail, createdAt, updatedAt } =
+    item as unknown as Suppression;
   return {
     address, reason, createdAt,
+    updatedAt: updatedAt ?? createdAt,
     ...(emailId ? { emailId } : {}),
     ...(detail ? { detail } : {}),
   };

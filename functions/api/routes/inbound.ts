@@ -22,7 +22,8 @@ export function inboundRoutes(deps: ApiDeps): Hono {
     }
     await next();
   });
-  routes.use('*', requireApiKey(() => inboundKey ?? ''));
+  routes.use('*', requireApiKey(() => inboundKey ?? '', 'A valid inbound key is required: '
+    + 'Authorization: Bearer <MAILROOM_INBOUND_KEY>. The API key is not accepted here.'));
 
   routes.post('/dsn', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();

@@ -226,4 +226,102 @@ describe('email routes, in process against DynamoDB Local and the embedded SQS',
         .toEqual(['colour', 'limit']);
     });
   });
+
+  describe('tag and header names that are Object.prototype members', () => {
+    it('stores, lists and filters by a tag named constructor', async () => {
+      const sent = await send({ ...email, tags: JSON.parse('{"constructor":"y"}') });
+      const { id } = await json(sent);
+
+      const found = await json(await request(`/v1/emails/${id}`));
+      const listed = await json(await request('/v1/emails?tag=constructor:y'));
+
+      expect(sent.status).toBe(202);
+      expect(found.tags).toEqual({ constructor: 'y' });
+      expect(listed.data.map((e: { id: string }) => e.id)).toEqual([id]);
+    });
+
+    it.each([
+      ['tags', 'tags.__proto__'],
+      ['headers', 'headers.__proto__'],
+    ])('refuses __proto__ as a name in %s instead of dropping it', async (field, path) => {
+      const body = `{"from":"orders@example.com","to":"ana.lima@example.org","subject":"Hi",`
+        + `"text":"Hi","${field}":{"__proto__":"x"}}`;
+
+      const response = await request('/v1/emails', {
+        method: 'POST', body, headers: { 'content-type': 'application/json' },
+      });
+      const error = (await json(response)).error;
+
+      expect(response.status).toBe(400);
+      expect(error.code).toBe('validation_failed');
+      expect(error.details.map((d: { path: string }) => d.path)).toEqual([path]);
+    });
+  });
+
+  describe('validation messages', () => {
+    it('says which fields are missing, in words', async () => {
+      const response = await send({ text: 'Hi' });
+
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.details).toEqual([
+        { path: 'from', message: 'required' },
+        { path: 'to', message: 'required' },
+        { path: 'subject', message: 'required' },
+      ]);
+    });
+
+    it('names the recipient limit for 51 addresses in to', async () => {
+      const to = Array.from({ length: 51 }, (_, i) => `r${i}@example.org`);
+
+      const response = await send({ ...email, to });
+
+      expect((await json(response)).error.details).toEqual([
+        { path: 'to', message: 'at most 50 recipients in to, cc and bcc together' },
+      ]);
+    });
+
+    it('refuses a control character in the subject', async () => {
+      const response = await send({ ...email, subject: 'x\u0000y' });
+
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.details).toEqual([
+        { path: 'subject', message: 'must not contain control characters' },
+      ]);
+    });
+
+    it('refuses an address at a bare IP address', async () => {
+      const response = await send({ ...email, to: 'a@1.2.3.4' });
+
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.details[0].path).toBe('to');
+    });
+  });
+
+  describe('listing by time', () => {
+    it.each([
+      ['a reversed', '2026-12-05T00:00:00Z', '2026-12-01T00:00:00Z'],
+      ['an empty', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+      ['a reversed (across offsets)', '2026-12-01T00:30:00Z', '2026-12-01T02:00:00+02:00'],
+    ])('refuses %s range with 400', async (_name, after, before) => {
+      const response = await request(
+        `/v1/emails?createdAfter=${encodeURIComponent(after)}`
+        + `&createdBefore=${encodeURIComponent(before)}`);
+      const error = (await json(response)).error;
+
+      expect(response.status).toBe(400);
+      expect(error.code).toBe('validation_failed');
+      expect(error.details).toEqual([{
+        path: 'createdBefore',
+        message: 'must be later than createdAfter: the range is reversed or empty',
+      }]);
+    });
+
+    it('lists a range one millisecond wide', async () => {
+      const response = await request('/v1/emails?createdAfter=2026-12-01T00:00:00.000Z'
+        + '&createdBefore=2026-12-01T00:00:00.001Z');
+
+      expect(response.status).toBe(200);
+      expect((await json(response)).data).toEqual([]);
+    });
+  });
 });

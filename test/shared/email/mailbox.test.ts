@@ -55,6 +55,36 @@ describe('parseMailbox', () => {
   });
 });
 
+describe('parseMailbox: numeric domains', () => {
+  it.each([
+    'a@1.2.3.4',
+    'a@127.1',
+    'a@example.123',
+    'Ana <ana@192.0.2.1>',
+  ])('refuses %s: an all-numeric last label is an IP address', (input) => {
+    const result = parseMailbox(input);
+
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/all-numeric.*IP/) });
+  });
+
+  it.each(['a@1e100.net', 'a@123.example.com', 'a@example.c0m'])('accepts %s', (input) => {
+    const result = parseMailbox(input);
+
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe('parseMailbox: control characters', () => {
+  it.each(['Ana\u0000 <a@example.org>', '"Ana\u0085" <a@example.org>', 'a\u007f@example.org'])(
+    'refuses %j',
+    (input) => {
+      const result = parseMailbox(input);
+
+      expect(result).toEqual({ ok: false, reason: 'must not contain control characters' });
+    },
+  );
+});
+
 describe('normalizeAddress', () => {
   it('lower-cases the domain only', () => {
     expect(normalizeAddress('Ana.Lima@Example.ORG')).toBe('Ana.Lima@example.org');

@@ -96,3 +96,111 @@ describe('SendEmailRequest', () => {
     expect(details.map((detail) => detail.path)).toEqual(['to']);
   });
 });
+
+describe('SendEmailRequest: keys that name Object.prototype members', () => {
+  it.each([
+    ['{"tags":{"__proto__":"x"}}', 'tags.__proto__'],
+    ['{"headers":{"__proto__":"x"}}', 'headers.__proto__'],
+  ])('refuses %s, naming %s', (patch, path) => {
+    const body = { ...base, ...JSON.parse(patch) };
+
+    const details = errorsOf(body);
+
+    expect(details).toEqual([{ path, message: expect.stringContaining('__proto__') }]);
+  });
+
+  it('keeps a tag and a header named constructor as ordinary keys', () => {
+    const patch = '{"tags":{"constructor":"y"},"headers":{"constructor":"z"}}';
+    const body = { ...base, ...JSON.parse(patch) };
+
+    const parsed = SendEmailRequest.parse(body);
+
+    expect(Object.entries(parsed.tags ?? {})).toEqual([['constructor', 'y']]);
+    expect(Object.entries(parsed.headers ?? {})).toEqual([['constructor', 'z']]);
+  });
+});
+
+describe('SendEmailRequest: messages a caller can act on', () => {
+  const many = Array.from({ length: 51 }, (_, i) => `r${i}@example.org`);
+
+  it.each([
+    ['51 addresses in to', { to: many }, 'to',
+      'at most 50 recipients in to, cc and bcc together'],
+    ['a number as to', { to: 5 }, 'to', 'must be an address or a list of addresses'],
+    ['null as cc', { cc: null }, 'cc', 'must be an address or a list of addresses'],
+    ['an empty list', { to: [] }, 'to', 'must list at least one address'],
+    ['a number in the list', { to: [5] }, 'to[0]', 'must be an address such as name@example.com'],
+    ['an empty subject', { subject: '' }, 'subject', 'must not be empty'],
+    ['a number as text', { text: 5 }, 'text', 'must be a string'],
+    ['a list as tags', { tags: [] }, 'tags', 'must be an object'],
+  ])('explains %s', (_name, patch, path, message) => {
+    const details = errorsOf({ ...base, ...patch });
+
+    expect(details).toEqual([{ path, message }]);
+  });
+
+  it('says "required" for each missing field', () => {
+    const details = errorsOf({ text: 'Hi' });
+
+    expect(details).toEqual([
+      { path: 'from', message: 'required' },
+      { path: 'to', message: 'required' },
+      { path: 'subject', message: 'required' },
+    ]);
+  });
+
+  it('never passes on zod\'s own wording', () => {
+    const details = errorsOf({
+      to: 5, cc: [], bcc: [7], subject: 3, attachments: [{}], headers: 'x', tags: { a: 1 },
+    });
+
+    expect(details.length).toBeGreaterThan(5);
+    for (const detail of details) {
+      expect(detail.message).not.toMatch(/Invalid input|Too (small|big)|expected \w+,/);
+    }
+  });
+});
+
+describe('SendEmailRequest: control characters', () => {
+  const file = (filename: string) => ({ attachments: [{ filename, content: '' }] });
+
+  it.each([
+    [{ subject: 'x\u0000y' }, 'subject'],
+    [{ subject: 'x\u0085y' }, 'subject'],
+    [{ from: 'Shop\u0007 <orders@example.com>' }, 'from'],
+    [{ to: ['"Ana\u009b" <ana.lima@example.org>'] }, 'to[0]'],
+    [file('report\u0000.pdf'), 'attachments[0].filename'],
+    [file('report\u0090.pdf'), 'attachments[0].filename'],
+    [{ headers: { 'X-Note': 'a\u0085b' } }, 'headers.X-Note'],
+  ])('refuses %j, naming %s', (patch, path) => {
+    const details = errorsOf({ ...base, ...patch });
+
+    expect(details).toEqual([{ path, message: 'must not contain control characters' }]);
+  });
+
+  it('allows a tab in the subject, as in header values', () => {
+    expect(errorsOf({ ...base, subject: 'Order\t7781', headers: { 'X-Note': 'a\tb' } }))
+      .toEqual([]);
+  });
+});
+
+describe('SendEmailRequest: attachment content types', () => {
+  const withType = (contentType: string) => ({
+    ...base, attachments: [{ filename: 'a.txt', content: 'SGk=', contentType }],
+  });
+
+  it.each(['multipart/mixed', 'Multipart/Alternative'])('refuses %s', (contentType) => {
+    const details = errorsOf(withType(contentType));
+
+    expect(details).toEqual([{
+      path: 'attachments[0].contentType',
+      message: 'must not be a multipart type: an attachment is a single part',
+    }]);
+  });
+
+  it('accepts any case (RFC 2045 section 5.1) and passes the type on in lower case', () => {
+    const parsed = SendEmailRequest.parse(withType('Text/Plain'));
+
+    expect(parsed.attachments?.[0]?.contentType).toBe('text/plain');
+  });
+});
