@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { EmailRecord, RecipientOutcome, TimelineEvent } from '../store/email-record.js';
 import { summarizeStatus } from '../store/email-record.js';
 import type { EmailStore } from '../store/email-store.js';
-import { suppressionItem } from '../suppressions/suppression-store.js';
+import { suppressionWrite } from '../suppressions/suppression-store.js';
 import { parseReport } from './parse-report.js';
 import type { ParsedReport, ReportedRecipient } from './report-types.js';
 import { RAW_REPORT_LIMIT_BYTES, type ReportStore, type StoredReport } from './report-store.js';
@@ -99,7 +99,8 @@ async function apply(
         return { status: 'ignored', emailId: record.id, recipients: change.outcomes };
       }
       const applied = await deps.store.applyReport(record, change, change.events,
-        change.suppressions.map((entry) => suppressionItem(deps.accountId, entry)),
+        change.suppressions.map((entry) =>
+          suppressionWrite(deps.store.tableName, deps.accountId, entry)),
         now().toISOString());
       if (applied) return { status: 'applied', emailId: record.id, recipients: change.outcomes };
     }

@@ -6,7 +6,7 @@ import { buildMessage } from '../mime/build-message.js';
 import type { SendJob } from '../queue/send-job.js';
 import type { SendQueue } from '../queue/send-queue.js';
 import type { EmailStore } from '../store/email-store.js';
-import { suppressionItem } from '../suppressions/suppression-store.js';
+import { suppressionWrite } from '../suppressions/suppression-store.js';
 import {
   type AttemptResult, decideOutcome, failAll, type OutcomeSettings,
 } from './attempt-outcome.js';
@@ -135,7 +135,7 @@ async function settle(
     ? failAll(record, attempt, now())
     : decideOutcome(record, attempt, deps.settings, now());
   const suppressions = hardBounces(record, decision.outcome.recipients, now().toISOString())
-    .map((entry) => suppressionItem(record.accountId, entry));
+    .map((entry) => suppressionWrite(deps.store.tableName, record.accountId, entry));
   const written = await persistently(() => deps.store.recordOutcome(
     record, owner, decision.outcome, decision.events, now().toISOString(), suppressions,
   ));

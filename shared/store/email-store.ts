@@ -336,7 +336,7 @@ export class EmailStore {
     outcome: Outcome,
     events: TimelineEvent[],
     now: string,
-    extraPuts: Array<Record<string, unknown>> = [],
+    extraWrites: TransactItem[] = [],
   ): Promise<boolean> {
     const terminal = TERMINAL_EMAIL_STATUSES.has(outcome.status);
     const names: Record<string, string> = { '#status': 'status' };
@@ -390,7 +390,7 @@ export class EmailStore {
       ...events.map((event) => ({
         Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
       })),
-      ...extraPuts.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+      ...extraWrites,
     ]);
     return result === 'ok';
   }
@@ -404,7 +404,7 @@ export class EmailStore {
     record: EmailRecord,
     change: { status: EmailRecord['status']; recipients: EmailRecord['recipients'] },
     events: TimelineEvent[],
-    extraPuts: Array<Record<string, unknown>>,
+    extraWrites: TransactItem[],
     now: string,
   ): Promise<boolean> {
     try {
@@ -429,7 +429,7 @@ export class EmailStore {
           ...events.map((event) => ({
             Put: { TableName: this.tableName, Item: this.eventItem(record, event) },
           })),
-          ...extraPuts.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+          ...extraWrites,
         ],
       }));
       return true;

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import { normalizeAddress } from '../email/mailbox.js';
+import type { TransactItem } from '../store/transaction-batcher.js';
 
 /**
  * The suppression list: addresses Mailroom will not send to, with why and which email
@@ -42,6 +43,45 @@ export function suppressionItem(accountId: string, suppression: Suppression) {
     gsi1sk: address,
     ...suppression,
     address,
+  };
+}
+
+/**
+ * The write that lists an address from a bounce or complaint, for the transaction that
+ * records it. An address already listed keeps its first reason, email and createdAt (a
+ * manual entry stays manual); only updatedAt moves. A Put could not do that, and a
+ * condition would cancel the whole transaction.
+ */
+export function suppressionWrite(
+  tableName: string,
+  accountId: string,
+  suppression: Suppression,
+): TransactItem {
+  const { pk, sk, gsi1pk, gsi1sk, address, updatedAt, ...kept } =
+    suppressionItem(accountId, suppression);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const set = (name: string, value: unknown, keep: boolean) => {
+    if (value === undefined) return;
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(keep ? `#${name} = if_not_exists(#${name}, :${name})` : `#${name} = :${name}`);
+  };
+  set('gsi1pk', gsi1pk, false);
+  set('gsi1sk', gsi1sk, false);
+  set('address', address, false);
+  set('updatedAt', updatedAt ?? kept.createdAt, false);
+  for (const [name, value] of Object.entries(kept)) set(name, value, true);
+
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { pk, sk },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
   };
 }
 

@@ -141,6 +141,27 @@ describe('bounce and complaint reports', () => {
     expect(wrongType.status).toBe(415);
   });
 
+  it('leaves an address listed by hand as it was when a bounce for it arrives', async () => {
+    const address = 'listed.by.hand@example.org';
+    const delivered = await deliver(address);
+    const listed = await fetch(
+      `${pipeline.apiUrl}/v1/suppressions/${encodeURIComponent(address)}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${pipeline.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ detail: 'asked to be removed' }),
+      },
+    );
+    const before = await listed.json() as { createdAt: string };
+
+    const report = await inbound(forEmail(fixture('postfix-user-unknown-alias.eml'),
+      String(delivered.messageId)).replace(/a\.lima@example\.org/g, address));
+    const after = await (await suppression(address)).json() as Record<string, unknown>;
+
+    expect(report.status).toBe(202);
+    expect(after).toMatchObject({ reason: 'manual', createdAt: before.createdAt });
+  });
+
   it('suppresses after a 550 at RCPT and a DSN, then skips the relay for both', async () => {
     relay.rcptReply = (address) => (address === 'gone@example.org'
       ? { code: 550, message: '5.1.1 <gone@example.org>: Recipient address rejected' }
