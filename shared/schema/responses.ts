@@ -176,6 +176,16 @@ export const InboundReportView = z.object({
   emailId: z.string().optional(),
   recipients: z.array(z.object({ address: z.string(), action: z.string(), outcome: z.string() })),
   problems: z.array(z.string()),
+  raw: z.string().optional().meta({
+    description: 'Only when reading a report: the message as received, up to its first '
+      + '350,000 bytes.',
+  }),
+  rawBytes: z.number().int().optional().meta({
+    description: 'Only when reading a report: the size of the message as received.',
+  }),
+  rawTruncated: z.boolean().optional().meta({
+    description: 'Only when reading a report: true when `raw` holds only the start.',
+  }),
 }).meta({ id: 'InboundReport' });
 
 export const MAX_WEBHOOK_URL_CHARS = 2048;

@@ -131,6 +131,20 @@ describe('bounce and complaint reports', () => {
     expect(kept.raw).toContain('this is not a bounce');
   });
 
+  it('says when the kept raw text is only the start of a large report', async () => {
+    const large = `Subject: not a bounce\r\n\r\n${'x'.repeat(400_000)}\r\n`;
+
+    const response = await inbound(large);
+    const { id } = await response.json() as { id: string };
+    const kept = await pipeline.get(`/v1/reports/${id}`).then((r) => r.json()) as {
+      raw: string; rawBytes: number; rawTruncated: boolean;
+    };
+
+    expect(response.status).toBe(202);
+    expect(kept).toMatchObject({ rawBytes: large.length, rawTruncated: true });
+    expect(kept.raw).toBe(large.slice(0, 350_000));
+  });
+
   it('guards the intake with its own key and content type', async () => {
     const wrongKey = await inbound('x', { authorization: 'Bearer wrong-key-0123456789' });
     const apiKey = await inbound('x', { authorization: `Bearer ${pipeline.apiKey}` });

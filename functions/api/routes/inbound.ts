@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 
 import { ingestReport } from '../../../shared/bounces/ingest-report.js';
-import type { StoredReport } from '../../../shared/bounces/report-store.js';
+import {
+  RAW_REPORT_LIMIT_BYTES, type StoredReport,
+} from '../../../shared/bounces/report-store.js';
 import { ApiError } from '../../../shared/errors/api-error.js';
 import type { ApiDeps } from '../api-deps.js';
 import { requireApiKey } from '../middleware/require-api-key.js';
@@ -51,7 +53,12 @@ export function reportRoutes(deps: ApiDeps): Hono {
   routes.get('/:id', async (c) => {
     const report = await deps.reports.get(deps.config.accountId, c.req.param('id'));
     if (!report) throw new ApiError('not_found', 'No such report.');
-    return c.json({ ...reportView(report), raw: report.raw });
+    return c.json({
+      ...reportView(report),
+      raw: report.raw,
+      rawBytes: report.rawBytes,
+      rawTruncated: report.rawBytes > RAW_REPORT_LIMIT_BYTES,
+    });
   });
 
   return routes;
