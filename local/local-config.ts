@@ -9,8 +9,10 @@ export interface LocalConfig {
   dataDir: string;
   /** Unset: a generated key kept in the data dir is used. */
   apiKey?: string;
-  /** Unset: the development relay runs and receives all mail. */
+  /** Neither set: the development relay runs and receives all mail. */
   smtpUrl?: string;
+  /** Several relays; the children read and check the list itself. */
+  smtpRelays?: string;
   smtpCaFile?: string;
 }
 
@@ -41,11 +43,14 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
 
   const smtpUrl = nonEmpty(env.SMTP_URL);
   if (smtpUrl !== undefined) config.smtpUrl = readSmtpUrl(smtpUrl);
+  const smtpRelays = nonEmpty(env.SMTP_RELAYS);
+  if (smtpRelays !== undefined) config.smtpRelays = smtpRelays;
 
   const caFile = nonEmpty(env.SMTP_CA_FILE);
   if (caFile !== undefined) {
-    if (smtpUrl === undefined) {
-      const reason = 'is set but SMTP_URL is not; the development relay brings its own CA';
+    if (smtpUrl === undefined && smtpRelays === undefined) {
+      const reason = 'is set but neither SMTP_URL nor SMTP_RELAYS is; '
+        + 'the development relay brings its own CA';
       throw new LocalConfigError('SMTP_CA_FILE', reason);
     }
     config.smtpCaFile = readCaFile(caFile);

@@ -42,8 +42,10 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   /** Use this running DynamoDB instead of starting one (tests share one JVM). */
   dynamoDbEndpoint?: string;
-  /** A real relay; when unset, the development relay runs and receives all mail. */
+  /** A real relay; when neither this nor smtpRelays is set, the development relay runs. */
   smtpUrl?: string;
+  /** Several real relays, as SMTP_RELAYS lists them. */
+  smtpRelays?: string;
   caFile?: string;
   /** Development relay port. Default 2525, or a free port when 2525 is taken. */
   devRelayPort?: number;
@@ -154,7 +156,7 @@ async function startServices(context: Context): Promise<Services> {
     apiPortFor(options.port),
     startDynamoDb(context, tableName),
     startSqs(context),
-    options.smtpUrl ? undefined : startRelay(context, relayDir),
+    options.smtpUrl || options.smtpRelays ? undefined : startRelay(context, relayDir),
   ]);
 
   return {
@@ -284,19 +286,25 @@ async function startChildren(context: Context, services: Services): Promise<Loca
   };
 }
 
+/**
+ * Not passed on from the developer's environment: a real session token must not ride along
+ * with the local credentials, and the relays are given as the stack decided them.
+ */
+const OWN_VARIABLES = new Set(['AWS_SESSION_TOKEN', 'SMTP_URL', 'SMTP_RELAYS', 'SMTP_CA_FILE']);
+
 function childEnvironment(
   options: LocalStackOptions,
   dataDir: string,
   services: Services,
 ): Record<string, string> {
+  const ownRelays = Boolean(options.smtpUrl || options.smtpRelays);
   const smtpUrl = options.smtpUrl ?? services.relay?.url;
-  const caFile = options.smtpUrl ? options.caFile : services.relay?.caFile;
+  const caFile = ownRelays ? options.caFile : services.relay?.caFile;
   // The developer's environment is passed on, MAILROOM_ALLOW_PRIVATE_WEBHOOKS included:
   // local mode leaves webhooks to http and private addresses off unless it is set.
   const inherited = Object.entries(process.env).filter(
-    // A developer's real session token must not ride along with the local credentials.
     (entry): entry is [string, string] =>
-      entry[1] !== undefined && entry[0] !== 'AWS_SESSION_TOKEN',
+      entry[1] !== undefined && !OWN_VARIABLES.has(entry[0]),
   );
 
   return {
@@ -316,6 +324,7 @@ function childEnvironment(
     MAILROOM_DATA_DIR: dataDir,
     PORT: String(services.apiPort),
     ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+    ...(options.smtpRelays ? { SMTP_RELAYS: options.smtpRelays } : {}),
     ...(caFile ? { SMTP_CA_FILE: caFile } : {}),
     ...(services.relay ? { MAILROOM_DEV_MAILBOX_DIR: services.relayDir } : {}),
     ...options.env,

@@ -11,7 +11,7 @@ export function readyBanner(stack: LocalStack, startedInMs: number): string {
   });
   const relay = stack.relay
     ? `development relay at ${stack.relay.host}:${stack.relay.port} (delivers nothing)`
-    : 'the relay in SMTP_URL';
+    : stack.childEnv.SMTP_RELAYS ? 'the relays in SMTP_RELAYS' : 'the relay in SMTP_URL';
 
   return [
     '',

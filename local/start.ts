@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     port: config.port,
     apiKey: config.apiKey,
     smtpUrl: config.smtpUrl,
+    smtpRelays: config.smtpRelays,
     caFile: config.smtpCaFile,
     logger,
     onFailure: (error) => {
