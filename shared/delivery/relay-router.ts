@@ -70,7 +70,6 @@ export class RelayRouter {
     }
 
     for (const [index, { relay, pool }] of candidates.entries()) {
-      await this.options.rateLimiter?.take(relay.name, relay.maxPerSecond);
       const attempt = await this.sendVia(relay, pool, envelope, message, hooks, started);
       const relayFailed = attempt.kind === 'error'
         ? !attempt.error.finalDotWritten && isRelayLevelFailure(attempt.error)
@@ -113,6 +112,14 @@ export class RelayRouter {
       session = await pool.acquire();
     } catch (error) {
       return failure(error, relay.name, started);
+    }
+    // The permit is taken with the connection in hand, right before MAIL FROM: taken any
+    // earlier, messages waiting for a connection would go out together when one frees up.
+    try {
+      await this.options.rateLimiter?.take(relay.name, relay.maxPerSecond);
+    } catch (error) {
+      pool.release(session, { reusable: session.usable });
+      throw error;
     }
 
     try {

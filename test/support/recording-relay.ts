@@ -16,6 +16,8 @@ export interface RecordedMessage {
   /** Commands in the order the server saw them, with whether TLS was active. */
   secureAtAuth: boolean | undefined;
   queueId: string;
+  /** When the whole body had arrived (ms since the epoch), before the reply. */
+  receivedAt: number;
 }
 
 export interface RelayLog {
@@ -36,6 +38,8 @@ export interface RecordingRelay {
   log: RelayLog;
   /** Decide the reply to a recipient; return undefined to accept. */
   rcptReply: (address: string) => { code: number; message: string } | undefined;
+  /** Holds the reply to the final dot this long; may be changed while the relay runs. */
+  dataReplyDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export async function startRecordingRelay(
     url: '',
     log,
     rcptReply: () => undefined,
+    dataReplyDelayMs: options.dataReplyDelayMs ?? 0,
     close: async () => {},
   };
 
@@ -107,9 +112,10 @@ export async function startRecordingRelay(
           raw: Buffer.concat(chunks),
           secureAtAuth: secureAtAuth.get(session),
           queueId,
+          receivedAt: Date.now(),
         });
         const reply = () => callback(null, `2.0.0 Ok: queued as ${queueId}`);
-        if (options.dataReplyDelayMs) setTimeout(reply, options.dataReplyDelayMs);
+        if (relay.dataReplyDelayMs) setTimeout(reply, relay.dataReplyDelayMs);
         else reply();
       });
     },
