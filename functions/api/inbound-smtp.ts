@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 import { ingestReport, type IntakeDeps } from '../../shared/bounces/ingest-report.js';
+import { MAX_BODY_BYTES } from './app.js';
 
-/** Reports larger than this are refused at the SMTP level (they are not reports). */
-const MAX_REPORT_BYTES = 10 * 1024 * 1024;
+/** The same limit as `POST /v1/inbound/dsn`; larger messages are not reports. */
+const MAX_REPORT_BYTES = MAX_BODY_BYTES;
 
 /**
  * Local mode only: bounce and complaint reports by SMTP on a loopback port, handed to the
@@ -23,8 +24,19 @@ export async function startInboundSmtp(port: number, deps: IntakeDeps) {
     logger: false,
     onData: (stream, _session, callback) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let bytes = 0;
+      // SIZE in MAIL FROM is only a promise (RFC 1870): the count is kept here too, and
+      // nothing past the limit is held in memory.
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes <= MAX_REPORT_BYTES) chunks.push(chunk);
+      });
       stream.on('end', () => {
+        if (bytes > MAX_REPORT_BYTES || stream.sizeExceeded) {
+          const message = `5.3.4 Message too big for a report (limit ${MAX_REPORT_BYTES} bytes)`;
+          callback(Object.assign(new Error(message), { responseCode: 552 }));
+          return;
+        }
         ingestReport(Buffer.concat(chunks), deps).then(
           (report) => callback(null, `2.0.0 Report ${report.id} ${report.status}`),
           (error: Error) => {

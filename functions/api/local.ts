@@ -8,7 +8,6 @@ import { startInboundSmtp } from './inbound-smtp.js';
 import { intakeDeps } from './routes/inbound.js';
 import { buildApiDeps } from './build-api-deps.js';
 
-const DEFAULT_INBOUND_SMTP_PORT = 2526;
 
 /** The API as a Node process on loopback: what `npm start` runs instead of Lambda. */
 async function main(): Promise<void> {
@@ -40,8 +39,8 @@ async function main(): Promise<void> {
 
 /** Bounces by SMTP on loopback; MAILROOM_INBOUND_SMTP_PORT=0 turns it off. */
 async function startBounceIntake(deps: ReturnType<typeof buildApiDeps>): Promise<void> {
-  const port = Number(process.env.MAILROOM_INBOUND_SMTP_PORT ?? DEFAULT_INBOUND_SMTP_PORT);
-  if (!Number.isInteger(port) || port <= 0) return;
+  const port = deps.config.inboundSmtpPort;
+  if (port === 0) return;
 
   try {
     const intake = await startInboundSmtp(port, intakeDeps(deps));

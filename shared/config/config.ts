@@ -13,6 +13,8 @@ export interface Config {
   inboundKey?: string;
   relays: RelayConfig[];
   port: number;
+  /** Local mode: bounce intake by SMTP on this loopback port; 0 turns it off. */
+  inboundSmtpPort: number;
   dataDir: string;
   tableName: string;
   queueUrl: string;
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...optional(env, 'MAILROOM_INBOUND_KEY', 'inboundKey'),
     relays: parseRelays(env),
     port: integer(env, 'PORT', 3000, 1, 65_535),
+    inboundSmtpPort: integer(env, 'MAILROOM_INBOUND_SMTP_PORT', 2526, 0, 65_535),
     dataDir: env.MAILROOM_DATA_DIR || '.data',
     tableName: env.MAILROOM_TABLE || 'mailroom',
     queueUrl: required(env, 'MAILROOM_QUEUE_URL', /^https?:\/\/\S+$/, 'must be a queue URL'),
