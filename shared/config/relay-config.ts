@@ -38,10 +38,18 @@ export function parseRelays(env: NodeJS.ProcessEnv): RelayConfig[] {
   if (single) return [parseRelayUrl('SMTP_URL', single, 0, sharedCa)];
   if (!list) return [];
 
-  return list
+  const relays = list
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((url, index) => parseRelayUrl('SMTP_RELAYS', url, index, sharedCa));
+  // Breakers and rate limits are kept per name: two relays with one name would share them.
+  const names = relays.map((relay) => relay.name);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated) {
+    throw new ConfigError('SMTP_RELAYS', `names two relays ${JSON.stringify(repeated)}; `
+      + 'give each its own name=');
+  }
+  return relays;
 }
 
 function parseRelayUrl(
@@ -70,20 +78,39 @@ function parseRelayUrl(
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: Number(url.port || (secure ? 465 : 587)),
     secure,
-    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
-    ...(url.password ? { pass: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { user: decoded(variable, 'user name', url.username) } : {}),
+    ...(url.password ? { pass: decoded(variable, 'password', url.password) } : {}),
     ...(caFile ? { ca: readCaFile(variable, caFile) } : sharedCa ? { ca: sharedCa } : {}),
-    priority: intParam(variable, params, 'priority', index),
-    maxConnections: intParam(variable, params, 'max_connections', DEFAULT_MAX_CONNECTIONS),
-    maxPerSecond: intParam(variable, params, 'max_per_second', 0),
+    priority: intParam(variable, params, 'priority', index, 0),
+    maxConnections: intParam(variable, params, 'max_connections', DEFAULT_MAX_CONNECTIONS, 1),
+    maxPerSecond: intParam(variable, params, 'max_per_second', 0, 0),
   };
 }
 
-function intParam(variable: string, params: URLSearchParams, name: string, fallback: number) {
+function intParam(
+  variable: string,
+  params: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+) {
   const value = params.get(name);
   if (value === null) return fallback;
-  if (!/^\d+$/.test(value)) throw new ConfigError(variable, `has a non-numeric ${name}`);
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min) {
+    throw new ConfigError(variable, `has ${name}=${value}; it must be a whole number `
+      + `from ${min}`);
+  }
   return Number(value);
+}
+
+/** The user name and password are percent-encoded in the URL; the error never shows them. */
+function decoded(variable: string, what: string, encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new ConfigError(variable, `has a ${what} with a broken percent-encoding `
+      + '(write % as %25)');
+  }
 }
 
 function readCaFile(variable: string, path: string): string {

@@ -91,7 +91,8 @@ describe('bounce intake by SMTP', () => {
 
   it('refuses a message over the limit that announced no SIZE, with 552', async () => {
     const line = `${'x'.repeat(998)}\r\n`;
-    const body = `Subject: huge\r\n\r\n${line.repeat(Math.ceil(MAX_BODY_BYTES / line.length) + 10)}`;
+    const lines = Math.ceil(MAX_BODY_BYTES / line.length) + 10;
+    const body = `Subject: huge\r\n\r\n${line.repeat(lines)}`;
 
     const reply = await deliver(intake.port, body);
 
