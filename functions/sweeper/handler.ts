@@ -7,9 +7,17 @@ import { EmailStore } from '../../shared/store/email-store.js';
 
 const config = loadConfig();
 const logger = createLogger({ fields: { service: 'sweeper' } });
+// The emulators' addresses in local mode and in tests; in AWS both are unset.
+const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
 const deps = {
-  store: new EmailStore(createDynamoDbClient({ region: config.region }), config.tableName),
-  queue: new SendQueue(createSqsClient({ region: config.region }), config.queueUrl),
+  store: new EmailStore(
+    createDynamoDbClient({ ...endpoint(config.dynamoDbEndpoint), region: config.region }),
+    config.tableName,
+  ),
+  queue: new SendQueue(
+    createSqsClient({ ...endpoint(config.sqsEndpoint), region: config.region }),
+    config.queueUrl,
+  ),
   logger,
 };
 

@@ -77,6 +77,8 @@ export async function startRecordingRelay(
   };
 
   const server = new SMTPServer({
+    // Clients a test left connected (a pooled connection) are cut after this on close.
+    closeTimeout: 1_000,
     key: tls.keyPem,
     cert: tls.certPem,
     hideSTARTTLS: options.hideStartTls ?? false,
