@@ -54,7 +54,12 @@ export class ChildSupervisor {
     this.restartTimers.clear();
 
     await Promise.all([...this.running.entries()].map(async ([name, child]) => {
-      await stopChildProcess(child, { graceMs });
+      await stopChildProcess(child, {
+        graceMs,
+        onForced: () => this.logger.warn('child did not stop in time; killed', {
+          child: name, graceMs,
+        }),
+      });
       await removePidFile(this.options.dataDir, name);
     }));
     this.running.clear();

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
  */
 export async function stopChildProcess(
   child: ChildProcess,
-  options: { graceMs: number; signal?: NodeJS.Signals },
+  options: { graceMs: number; signal?: NodeJS.Signals; onForced?: () => void },
 ): Promise<void> {
   if (hasExited(child)) return;
 
@@ -15,6 +15,7 @@ export async function stopChildProcess(
   child.kill(options.signal ?? 'SIGTERM');
   if (await settlesWithin(exited, options.graceMs)) return;
 
+  options.onForced?.();
   child.kill('SIGKILL');
   await exited;
 }
