@@ -8,11 +8,14 @@ import { createLogger } from '../../shared/log/logger.js';
 import type { SmtpTimeouts } from '../../shared/smtp/smtp-session.js';
 import { SendQueue } from '../../shared/queue/send-queue.js';
 import { EmailStore } from '../../shared/store/email-store.js';
+import { WebhookWakeup } from '../../shared/webhooks/webhook-wakeup.js';
 import { currentWorkerId } from './lease-owner.js';
 
 export interface WorkerDeps extends DeliveryDeps {
   config: Config;
   sqs: ReturnType<typeof createSqsClient>;
+  /** Tells the webhook dispatcher that attempts wrote new events. */
+  wakeup: WebhookWakeup;
 }
 
 export interface WorkerOptions {
@@ -39,6 +42,7 @@ export function buildWorkerDeps(
     sqs,
     store,
     queue: new SendQueue(sqs, config.queueUrl),
+    wakeup: new WebhookWakeup(sqs, config.webhookQueueUrl, logger),
     router: new RelayRouter(relays, {
       logger,
       health: new RelayHealth(store.documents, config.tableName, relays.map((r) => r.name)),

@@ -4,6 +4,7 @@ import {
   type JobResult,
 } from '../../shared/delivery/deliver-email.js';
 import { parseSendJob } from '../../shared/queue/send-job.js';
+import type { WebhookWakeup } from '../../shared/webhooks/webhook-wakeup.js';
 
 /**
  * One queue message, whatever delivered it (Lambda's event source or the local poller).
@@ -13,7 +14,7 @@ import { parseSendJob } from '../../shared/queue/send-job.js';
 export async function processRecord(
   messageId: string,
   body: string,
-  deps: DeliveryDeps,
+  deps: DeliveryDeps & { wakeup?: WebhookWakeup },
 ): Promise<JobResult> {
   const job = parseSendJob(body);
   if (!job) {
@@ -22,7 +23,11 @@ export async function processRecord(
   }
 
   try {
-    return await deliverEmail(job, deps);
+    const result = await deliverEmail(job, deps);
+    // Most jobs record an outcome and its events; the webhook dispatcher hears of them
+    // now rather than at its next scheduled run.
+    await deps.wakeup?.nudgeSoon();
+    return result;
   } catch (error) {
     deps.logger.error('job failed', { emailId: job.emailId, queueMessageId: messageId, error });
     return 'retry';

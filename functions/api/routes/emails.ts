@@ -45,6 +45,7 @@ export function emailRoutes(deps: ApiDeps): Hono {
       c.header('Idempotent-Replayed', 'true');
     } else {
       deps.logger.info('email accepted', { emailId: accepted.emailId });
+      await deps.webhooks.wakeup.nudgeSoon();
     }
     return c.json({ id: accepted.emailId, status: 'queued' as const }, 202);
   });

@@ -40,6 +40,7 @@ export function inboundRoutes(deps: ApiDeps): Hono {
     }
 
     const report = await ingestReport(raw, intakeDeps(deps));
+    if (report.status === 'applied') await deps.webhooks.wakeup.nudgeSoon();
     return c.json(reportView(report), 202);
   });
 
