@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebhookDeps } from '../../functions/webhooks/build-webhook-deps.js';
 import { startWebhookLoop, type WebhookLoop } from '../../functions/webhooks/webhook-loop.js';
 import type { WebhookEvent } from '../../shared/events/webhook-event.js';
-import { verifySignature } from '../../shared/webhooks/webhook-signature.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { type RecordingRelay, startRecordingRelay } from '../support/recording-relay.js';
-import { type RecordedRequest, startReceiver } from '../shared/webhooks/webhook-receiver.js';
+import {
+  type RecordedRequest, signedWith, startReceiver,
+} from '../shared/webhooks/webhook-receiver.js';
 
 const INBOUND_KEY = 'inbound-key-0123456789abcdef';
 const GONE = 'gone@example.org';
@@ -91,7 +92,7 @@ describe('from a refusal to the suppression list', () => {
     const hooks = await waitForRequests(receiver.requests, 3);
 
     expect(intake.status).toBe(202);
-    expect(hooks.every((request) => verifies(request, secret))).toBe(true);
+    expect(hooks.every((request) => signedWith(request, secret))).toBe(true);
     const events = hooks.map((request) => JSON.parse(request.body.toString()) as WebhookEvent);
     const bounced = events.filter((event) => event.type === 'email.bounced');
     expect(bounced.map((event) => [event.data.emailId, event.data.recipients]).sort())
@@ -117,14 +118,4 @@ async function waitForRequests(requests: RecordedRequest[], count: number) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return requests;
-}
-
-function verifies(request: RecordedRequest, secret: string): boolean {
-  return verifySignature({
-    id: String(request.headers['webhook-id']),
-    timestamp: String(request.headers['webhook-timestamp']),
-    body: request.body,
-    header: String(request.headers['webhook-signature']),
-    secret,
-  });
 }

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../local/free-port.js';
 import { TERMINAL_EMAIL_STATUSES } from '../../shared/store/email-record.js';
+import { eventually } from '../support/eventually.js';
 import { type RecordingRelay, startRecordingRelay } from '../support/recording-relay.js';
 
 /**
@@ -41,7 +42,7 @@ describe('local mode after a hard kill', () => {
       stdio: 'ignore',
       detached: true,
     });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
   };
   const api = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${path}`, {
     ...init,
@@ -71,14 +72,14 @@ describe('local mode after a hard kill', () => {
       });
       return ((await response.json()) as { id: string }).id;
     }));
-    await waitFor(async () => relay.log.messages.length >= 5, 30_000);
+    await eventually(async () => relay.log.messages.length >= 5, 30_000);
 
     process.kill(-(stack?.pid as number), 'SIGKILL');
     const deliveredBeforeKill = relay.log.messages.length;
     await new Promise((resolve) => setTimeout(resolve, 500));
     const restartedAt = Date.now();
     await start();
-    await waitFor(async () => {
+    await eventually(async () => {
       const statuses = await Promise.all(ids.map(async (id) =>
         ((await (await api(`/v1/emails/${id}`)).json()) as { status: string }).status));
       return statuses.every((status) => TERMINAL_EMAIL_STATUSES.has(status as never));
@@ -94,16 +95,3 @@ describe('local mode after a hard kill', () => {
     expect(settledAfterMs).toBeLessThan(SETTLE_MS);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../local/free-port.js';
 import { closedPort } from '../shared/webhooks/webhook-receiver.js';
+import { eventually } from '../support/eventually.js';
 import { type RecordingRelay, startRecordingRelay } from '../support/recording-relay.js';
 
 const API_KEY = 'relays-test-key-0123456789';
@@ -60,7 +61,7 @@ describe('npm start with several relays', () => {
           ...init,
           headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
         });
-      await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
 
       const accepted = await api('/v1/emails', {
         method: 'POST',
@@ -70,10 +71,10 @@ describe('npm start with several relays', () => {
       });
       const { id } = await accepted.json() as { id: string };
       let email: { status: string; recipients: Array<{ relay?: string }> } | undefined;
-      await until(async () => {
+      await eventually(async () => {
         email = await (await api(`/v1/emails/${id}`)).json() as typeof email;
         return email?.status === 'sent';
-      });
+      }, 60_000);
       const devMailbox = await api('/dev/messages');
 
       expect(email?.recipients[0]?.relay).toBe('backup');
@@ -81,16 +82,3 @@ describe('npm start with several relays', () => {
       expect(devMailbox.status).toBe(404);
     });
 });
-
-async function until(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildWebhookDeps } from '../../../functions/webhooks/build-webhook-deps.js';
 import { startWebhookLoop } from '../../../functions/webhooks/webhook-loop.js';
+import { eventually } from '../../support/eventually.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
 import { startReceiver } from '../../shared/webhooks/webhook-receiver.js';
 
@@ -48,7 +49,7 @@ describe('the webhook loop on stop', () => {
     const first = startWebhookLoop(
       buildWebhookDeps(pipeline.config, { resolve: noDns }), { intervalMs: 100 },
     );
-    await until(() => receiver.requests.length > 0);
+    await eventually(() => receiver.requests.length > 0, 30_000, 20);
 
     const stopStarted = Date.now();
     await first.stop();
@@ -59,8 +60,8 @@ describe('the webhook loop on stop', () => {
     const second = startWebhookLoop(
       buildWebhookDeps(pipeline.config, { resolve: noDns }), { intervalMs: 100 },
     );
-    await until(() => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size
-      >= EMAILS);
+    await eventually(() => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size
+      >= EMAILS, 30_000, 20);
     await second.stop();
 
     expect(atStop).toBeLessThan(EMAILS);
@@ -68,11 +69,3 @@ describe('the webhook loop on stop', () => {
     expect(stopMs).toBeLessThan(ANSWER_AFTER_MS * 4);
   });
 });
-
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

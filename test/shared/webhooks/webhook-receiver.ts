@@ -13,6 +13,7 @@ import { onTestFinished } from 'vitest';
 
 import type { ConnectFunction, ConnectTarget } from '../../../shared/webhooks/deliver-webhook.js';
 import type { HostResolver } from '../../../shared/webhooks/webhook-url-policy.js';
+import { verifySignature } from '../../../shared/webhooks/webhook-signature.js';
 
 export interface RecordedRequest {
   method: string;
@@ -35,6 +36,17 @@ export type Respond = (request: RecordedRequest, response: ServerResponse) => vo
 export interface ReceiverOptions {
   respond?: Respond;
   tls?: { keyPem: string; certPem: string };
+}
+
+/** Whether a received request carries a valid signature made with `secret`. */
+export function signedWith(request: RecordedRequest, secret: string): boolean {
+  return verifySignature({
+    id: String(request.headers['webhook-id']),
+    timestamp: String(request.headers['webhook-timestamp']),
+    body: request.body,
+    header: String(request.headers['webhook-signature']),
+    secret,
+  });
 }
 
 /** Starts a receiver on 127.0.0.1 port 0, closed when the test finishes. */
