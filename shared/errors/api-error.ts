@@ -10,15 +10,12 @@ export const ERROR_STATUS = {
   invalid_cursor: 400,
   unauthorized: 401,
   not_found: 404,
-  method_not_allowed: 405,
   idempotency_key_reused: 409,
-  idempotency_key_in_progress: 409,
   conflict: 409,
   limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
-  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
