@@ -65,7 +65,7 @@ async function checkPrerequisites(): Promise<LocalConfig> {
     const config = readLocalConfig();
     // The children read the full configuration only once the services run; a wrong value
     // is cheaper to report now than after DynamoDB Local has started.
-    loadConfig({
+    const full = loadConfig({
       ...process.env,
       MAILROOM_API_KEY: config.apiKey ?? 'generated-at-start-up',
       MAILROOM_QUEUE_URL: 'http://127.0.0.1/queue-created-at-start-up',
@@ -73,6 +73,11 @@ async function checkPrerequisites(): Promise<LocalConfig> {
     if (!(await isPortFree(config.port))) {
       throw new LocalConfigError('PORT', `${config.port} is already in use on 127.0.0.1; `
         + 'set PORT to a free port');
+    }
+    const intake = full.inboundSmtpPort;
+    if (intake !== 0 && (intake === config.port || !(await isPortFree(intake)))) {
+      throw new LocalConfigError('MAILROOM_INBOUND_SMTP_PORT', `${intake} is already in use on `
+        + '127.0.0.1; set it to a free port, or to 0 to turn bounce intake by SMTP off');
     }
     return config;
   } catch (error) {

@@ -58,7 +58,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel(env),
     apiKey: required(env, 'MAILROOM_API_KEY', /^[\x21-\x7e]{16,256}$/,
       'must be 16 to 256 printable characters without spaces'),
-    ...optional(env, 'MAILROOM_INBOUND_KEY', 'inboundKey'),
+    ...(env.MAILROOM_INBOUND_KEY
+      ? {
+        inboundKey: required(env, 'MAILROOM_INBOUND_KEY', /^[\x21-\x7e]{16,256}$/,
+          'must be 16 to 256 printable characters without spaces'),
+      }
+      : {}),
     relays: parseRelays(env),
     port: integer(env, 'PORT', 3000, 1, 65_535),
     inboundSmtpPort: integer(env, 'MAILROOM_INBOUND_SMTP_PORT', 2526, 0, 65_535),

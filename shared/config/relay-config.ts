@@ -27,6 +27,10 @@ const DEFAULT_MAX_CONNECTIONS = 8;
  * commas, in priority order. Per-relay settings travel as query parameters:
  * `priority`, `ca_file`, `max_connections`, `max_per_second`, `name`.
  */
+const RELAY_PARAMETERS = new Set([
+  'name', 'priority', 'max_connections', 'max_per_second', 'ca_file',
+]);
+
 export function parseRelays(env: NodeJS.ProcessEnv): RelayConfig[] {
   const list = env.SMTP_RELAYS?.trim();
   const single = env.SMTP_URL?.trim();
@@ -42,6 +46,7 @@ export function parseRelays(env: NodeJS.ProcessEnv): RelayConfig[] {
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((url, index) => parseRelayUrl('SMTP_RELAYS', url, index, sharedCa));
+  if (relays.length === 0) throw new ConfigError('SMTP_RELAYS', 'lists no relay URL');
   // Breakers and rate limits are kept per name: two relays with one name would share them.
   const names = relays.map((relay) => relay.name);
   const repeated = names.find((name, index) => names.indexOf(name) !== index);
@@ -68,6 +73,14 @@ function parseRelayUrl(
     throw new ConfigError(variable, 'must start with smtp:// (STARTTLS) or smtps:// (TLS)');
   }
   if (!url.hostname) throw new ConfigError(variable, 'names no host');
+  if (url.port === '0') throw new ConfigError(variable, 'names port 0');
+  for (const key of url.searchParams.keys()) {
+    if (!RELAY_PARAMETERS.has(key)) {
+      throw new ConfigError(variable, `has an unknown setting ${JSON.stringify(key)}; `
+        + `known: ${[...RELAY_PARAMETERS].join(', ')}`);
+    }
+  }
+  if (url.searchParams.get('name') === '') throw new ConfigError(variable, 'has an empty name');
 
   const secure = url.protocol === 'smtps:';
   const params = url.searchParams;

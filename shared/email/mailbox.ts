@@ -50,9 +50,17 @@ export function parseMailbox(input: string): MailboxResult {
 }
 
 /** The address in the form used for comparison: the domain in lower case. */
+/**
+ * The form addresses are compared in (the suppression list): the local part as given, which
+ * may be case-sensitive (RFC 5321 section 2.4), and the domain in its IDNA ASCII form, so
+ * `bücher.de`, `xn--bcher-kva.de` and spellings with full-width letters or invisible
+ * characters that IDNA maps away are one domain.
+ */
 export function normalizeAddress(address: string): string {
   const at = address.lastIndexOf('@');
-  return `${address.slice(0, at)}@${address.slice(at + 1).toLowerCase()}`;
+  const domain = address.slice(at + 1);
+  const ascii = domainToASCII(domain) || domain;
+  return `${address.slice(0, at)}@${ascii.toLowerCase()}`;
 }
 
 function parseAddressOnly(value: string): MailboxResult {

@@ -35,7 +35,9 @@ async function busyPort(): Promise<number> {
 
 describe('npm start before it starts anything', () => {
   it('names a variable with a wrong value and exits 1', { timeout: 30_000 }, async () => {
-    const result = await runStart({ PORT: String(await freePort()), MAILROOM_RETRY_BASE_SECONDS: 'abc' });
+    const result = await runStart({
+      PORT: String(await freePort()), MAILROOM_RETRY_BASE_SECONDS: 'abc',
+    });
 
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
@@ -45,7 +47,9 @@ describe('npm start before it starts anything', () => {
   });
 
   it('refuses an unknown log level', { timeout: 30_000 }, async () => {
-    const result = await runStart({ PORT: String(await freePort()), MAILROOM_LOG_LEVEL: 'verbose' });
+    const result = await runStart({
+      PORT: String(await freePort()), MAILROOM_LOG_LEVEL: 'verbose',
+    });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('MAILROOM_LOG_LEVEL must be one of debug, info, warn, error');
@@ -58,6 +62,18 @@ describe('npm start before it starts anything', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`PORT ${port} is already in use on 127.0.0.1`);
+    expect(result.leftInDataDir).toEqual([]);
+  });
+
+  it('says the bounce intake port is taken', { timeout: 30_000 }, async () => {
+    const port = await busyPort();
+
+    const result = await runStart({
+      PORT: String(await freePort()), MAILROOM_INBOUND_SMTP_PORT: String(port),
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`MAILROOM_INBOUND_SMTP_PORT ${port} is already in use`);
     expect(result.leftInDataDir).toEqual([]);
   });
 });

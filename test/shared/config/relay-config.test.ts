@@ -43,6 +43,10 @@ describe('parseRelays', () => {
     [{ SMTP_RELAYS: 'smtp://relay.test?priority=-1' }, /^SMTP_RELAYS has priority=-1; .* from 0/],
     [{ SMTP_RELAYS: 'smtp://relay.test?max_connections=0' }, /max_connections=0; .* from 1/],
     [{ SMTP_RELAYS: 'smtp://a.test?name=x smtp://b.test?name=x' }, /names two relays "x"/],
+    [{ SMTP_RELAYS: ' , , ' }, /^SMTP_RELAYS lists no relay URL/],
+    [{ SMTP_RELAYS: 'smtp://relay.test:0' }, /^SMTP_RELAYS names port 0/],
+    [{ SMTP_RELAYS: 'smtp://relay.test?max_conections=4' }, /unknown setting "max_conections"/],
+    [{ SMTP_RELAYS: 'smtp://relay.test?name=' }, /^SMTP_RELAYS has an empty name/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(failure(env)).toMatch(message);
   });

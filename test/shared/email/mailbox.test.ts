@@ -89,4 +89,17 @@ describe('normalizeAddress', () => {
   it('lower-cases the domain only', () => {
     expect(normalizeAddress('Ana.Lima@Example.ORG')).toBe('Ana.Lima@example.org');
   });
+
+  it.each([
+    ['victim@exa\u00ADmple.com', 'a soft hyphen'],
+    ['victim@\uFF45xample.com', 'a full-width letter'],
+    ['victim@\u200Bexample.com', 'a zero-width space'],
+  ])('maps %j (%s) to the plain domain', (address) => {
+    expect(normalizeAddress(address)).toBe('victim@example.com');
+  });
+
+  it('writes an internationalised domain in its ASCII form', () => {
+    expect(normalizeAddress('Jürgen@Bücher.de')).toBe('Jürgen@xn--bcher-kva.de');
+    expect(normalizeAddress('Jürgen@xn--bcher-kva.de')).toBe('Jürgen@xn--bcher-kva.de');
+  });
 });

@@ -204,3 +204,19 @@ describe('SendEmailRequest: attachment content types', () => {
     expect(parsed.attachments?.[0]?.contentType).toBe('text/plain');
   });
 });
+
+describe('SendEmailRequest: attachment content', () => {
+  const withContent = (content: string) => ({
+    ...base, attachments: [{ filename: 'scan.bin', content }],
+  });
+
+  it('checks base64 of a few megabytes without running out of stack', () => {
+    expect(errorsOf(withContent('QUJD'.repeat(1_200_000)))).toEqual([]);
+  });
+
+  it.each(['QUJ', 'QU=D', 'QUJD\nQUJD', 'QUJ*'])('refuses %j', (content) => {
+    expect(errorsOf(withContent(content))).toEqual([{
+      path: 'attachments[0].content', message: 'must be standard base64 without line breaks',
+    }]);
+  });
+});
