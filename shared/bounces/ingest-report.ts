@@ -7,7 +7,7 @@ import type { EmailStore } from '../store/email-store.js';
 import { suppressionWrite } from '../suppressions/suppression-store.js';
 import { parseReport } from './parse-report.js';
 import type { ParsedReport, ReportedRecipient } from './report-types.js';
-import { RAW_REPORT_LIMIT_BYTES, type ReportStore, type StoredReport } from './report-store.js';
+import { rawText, type ReportStore, type StoredReport } from './report-store.js';
 
 export interface IntakeDeps {
   store: EmailStore;
@@ -38,7 +38,7 @@ export async function ingestReport(raw: Buffer, deps: IntakeDeps): Promise<Store
     kind: parsed.kind,
     receivedAt: now().toISOString(),
     problems: parsed.problems,
-    raw: raw.subarray(0, RAW_REPORT_LIMIT_BYTES).toString('utf8'),
+    raw: rawText(raw),
     rawBytes: raw.length,
     expiresAt: Math.floor(now().getTime() / 1000) + deps.retentionDays * 86_400,
   };
@@ -53,7 +53,7 @@ export async function ingestReport(raw: Buffer, deps: IntakeDeps): Promise<Store
       : { ...base, status: 'unmatched', recipients: describe(parsed, 'no_matching_email') };
   }
 
-  await deps.reports.put(deps.accountId, report);
+  report = await deps.reports.put(deps.accountId, report);
   const log = report.status === 'applied' ? deps.logger.info : deps.logger.warn;
   log('report received', {
     reportId: report.id, status: report.status, kind: report.kind,

@@ -18,14 +18,52 @@ export interface StoredReport {
   receivedAt: string;
   emailId?: string;
   recipients: Array<{ address: string; action: string; outcome: string }>;
+  /** Set when a report names more recipients than are kept here. */
+  recipientsOmitted?: number;
   problems: string[];
-  /** The raw report (first 350 KB; a report's useful parts are at its start). */
+  /** The start of the raw report as text (a report's useful parts are at its start). */
   raw: string;
   rawBytes: number;
+  rawTruncated?: boolean;
   expiresAt: number;
 }
 
-export const RAW_REPORT_LIMIT_BYTES = 350_000;
+/**
+ * What of a report is kept fits one DynamoDB item (400 KB) whatever arrives: the raw text
+ * up to this many bytes, and bounded lists. A report past these limits is still kept.
+ */
+export const RAW_REPORT_LIMIT_BYTES = 300_000;
+const KEPT_RECIPIENTS = 100;
+const KEPT_PROBLEMS = 20;
+const KEPT_TEXT_CHARS = 500;
+
+/** The start of `raw` as UTF-8 text of at most `limit` bytes, never cut inside a character. */
+export function rawText(raw: Buffer, limit = RAW_REPORT_LIMIT_BYTES): string {
+  // Invalid bytes decode to U+FFFD (three bytes each), so the text can outgrow its source.
+  let text = raw.subarray(0, limit).toString('utf8');
+  while (Buffer.byteLength(text, 'utf8') > limit) {
+    text = text.slice(0, Math.floor(text.length * 0.9));
+  }
+  return text;
+}
+
+function fitted(report: StoredReport): StoredReport {
+  const cut = (text: string) =>
+    (text.length > KEPT_TEXT_CHARS ? `${text.slice(0, KEPT_TEXT_CHARS)}…` : text);
+  const omitted = report.recipients.length - KEPT_RECIPIENTS;
+  return {
+    ...report,
+    recipients: report.recipients.slice(0, KEPT_RECIPIENTS).map((recipient) => ({
+      address: cut(recipient.address), action: cut(recipient.action), outcome: recipient.outcome,
+    })),
+    ...(omitted > 0 ? { recipientsOmitted: omitted } : {}),
+    problems: report.problems.slice(0, KEPT_PROBLEMS).map(cut),
+    raw: rawText(Buffer.from(report.raw, 'utf8')),
+    rawTruncated: report.rawTruncated
+      || Buffer.byteLength(report.raw, 'utf8') > RAW_REPORT_LIMIT_BYTES
+      || report.rawBytes > RAW_REPORT_LIMIT_BYTES,
+  };
+}
 
 export class ReportStore {
   constructor(
@@ -33,7 +71,9 @@ export class ReportStore {
     private readonly tableName: string,
   ) {}
 
-  async put(accountId: string, report: StoredReport): Promise<void> {
+  /** Keeps the report, trimmed to fit one item; returns what was kept. */
+  async put(accountId: string, report: StoredReport): Promise<StoredReport> {
+    const kept = fitted(report);
     await this.documents.send(new PutCommand({
       TableName: this.tableName,
       Item: {
@@ -41,9 +81,10 @@ export class ReportStore {
         sk: 'R',
         gsi1pk: `A#${accountId}#R`,
         gsi1sk: report.id,
-        ...report,
+        ...kept,
       },
     }));
+    return kept;
   }
 
   async get(accountId: string, id: string): Promise<StoredReport | undefined> {

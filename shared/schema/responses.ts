@@ -174,11 +174,15 @@ export const InboundReportView = z.object({
   kind: z.string(),
   receivedAt: z.string(),
   emailId: z.string().optional(),
-  recipients: z.array(z.object({ address: z.string(), action: z.string(), outcome: z.string() })),
+  recipients: z.array(z.object({ address: z.string(), action: z.string(), outcome: z.string() }))
+    .meta({ description: 'The first 100 recipients the report names.' }),
+  recipientsOmitted: z.number().int().optional().meta({
+    description: 'How many more recipients the report names.',
+  }),
   problems: z.array(z.string()),
   raw: z.string().optional().meta({
-    description: 'Only when reading a report: the message as received, up to its first '
-      + '350,000 bytes.',
+    description: 'Only when reading a report: the start of the message as received, as text '
+      + 'of at most 300,000 bytes.',
   }),
   rawBytes: z.number().int().optional().meta({
     description: 'Only when reading a report: the size of the message as received.',

@@ -142,8 +142,41 @@ describe('bounce and complaint reports', () => {
 
     expect(response.status).toBe(202);
     expect(kept).toMatchObject({ rawBytes: large.length, rawTruncated: true });
-    expect(kept.raw).toBe(large.slice(0, 350_000));
+    expect(kept.raw).toBe(large.slice(0, 300_000));
   });
+
+  it('keeps a report naming thousands of recipients, or binary noise, within one item',
+    async () => {
+      const blocks = Array.from({ length: 5_000 }, (_, n) =>
+        `Final-Recipient: rfc822; r${n}@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n`);
+      const dsn = [
+        'From: MAILER-DAEMON@relay.example.net', 'To: orders@example.com',
+        'Subject: Undelivered Mail', 'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '',
+        '--b', 'Content-Type: text/plain', '', 'failed', '--b',
+        'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; relay.example.net',
+        '', blocks.join('\r\n'), '--b--', '',
+      ].join('\r\n');
+      const noise = Buffer.alloc(400_000, 0xff);
+
+      const many = await inbound(dsn);
+      const manyKept = await pipeline.get(`/v1/reports/${(await many.json() as { id: string }).id}`)
+        .then((r) => r.json()) as { recipients: unknown[]; recipientsOmitted: number };
+      const binary = await fetch(`${pipeline.apiUrl}/v1/inbound/dsn`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${INBOUND_KEY}`, 'content-type': 'message/rfc822' },
+        body: noise,
+      });
+      const binaryKept = await pipeline.get(
+        `/v1/reports/${(await binary.json() as { id: string }).id}`,
+      ).then((r) => r.json()) as { rawTruncated: boolean; rawBytes: number };
+
+      expect(many.status).toBe(202);
+      expect(manyKept.recipients).toHaveLength(100);
+      expect(manyKept.recipientsOmitted).toBe(4_900);
+      expect(binary.status).toBe(202);
+      expect(binaryKept).toMatchObject({ rawTruncated: true, rawBytes: 400_000 });
+    });
 
   it('guards the intake with its own key and content type', async () => {
     const wrongKey = await inbound('x', { authorization: 'Bearer wrong-key-0123456789' });

@@ -58,7 +58,7 @@ export function reportRoutes(deps: ApiDeps): Hono {
       ...reportView(report),
       raw: report.raw,
       rawBytes: report.rawBytes,
-      rawTruncated: report.rawBytes > RAW_REPORT_LIMIT_BYTES,
+      rawTruncated: report.rawTruncated ?? report.rawBytes > RAW_REPORT_LIMIT_BYTES,
     });
   });
 
@@ -84,6 +84,7 @@ function reportView(report: StoredReport) {
     receivedAt: report.receivedAt,
     ...(report.emailId ? { emailId: report.emailId } : {}),
     recipients: report.recipients,
+    ...(report.recipientsOmitted ? { recipientsOmitted: report.recipientsOmitted } : {}),
     problems: report.problems,
   };
 }
