@@ -84,6 +84,21 @@ export class EndpointStore {
     return endpoints;
   }
 
+  /**
+   * Where `id` stands among the account's endpoints, oldest first (ids sort by creation):
+   * 0 for the oldest. Creations racing each other each check their own rank afterwards.
+   */
+  async rank(accountId: string, id: string): Promise<number> {
+    const result = await this.documents.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :id',
+      ExpressionAttributeValues: { ':pk': endpointListPk(accountId), ':id': id },
+      Select: 'COUNT',
+    }));
+    return result.Count ?? 0;
+  }
+
   async count(accountId: string): Promise<number> {
     let total = 0;
     let startKey: Record<string, unknown> | undefined;

@@ -75,6 +75,11 @@ export function webhookRoutes(deps: ApiDeps): Hono {
       secrets: [{ secret, createdAt: now }],
     };
     await endpoints.create(endpoint);
+    // The count above can race another creation; the older endpoints keep their places.
+    if (await endpoints.rank(account, endpoint.id) >= MAX_WEBHOOKS) {
+      await endpoints.delete(account, endpoint.id);
+      throw new ApiError('limit_reached', `An account has at most ${MAX_WEBHOOKS} webhooks.`);
+    }
 
     deps.logger.info('webhook created', { webhookId: endpoint.id, host: check.url.host });
     return c.json({ ...endpointView(endpoint), secret }, 201);

@@ -424,4 +424,18 @@ describe('webhook routes, in process against DynamoDB Local', () => {
     expect(response.status).toBe(409);
     expect((await json(response)).error.code).toBe('limit_reached');
   });
+
+  it('keeps the limit when creations race each other', async () => {
+    const listed = await endpoints.list('acct_default', { limit: 100 });
+    for (const endpoint of listed.endpoints.slice(0, 5)) {
+      await endpoints.delete('acct_default', endpoint.id);
+    }
+
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, n) =>
+      create({ url: `https://hooks.example.com/race/${n}`, events: ['email.sent'] })));
+
+    expect(responses.filter((r) => r.status === 201).length).toBeLessThanOrEqual(5);
+    expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(await endpoints.count('acct_default')).toBeLessThanOrEqual(50);
+  });
 });
