@@ -11,10 +11,22 @@ import type { Outcome } from '../store/email-store.js';
 import { retryDelaySeconds, type RetrySettings } from './backoff.js';
 
 /** What one attempt came to: a finished transaction, an SMTP failure, or our own abort. */
-export type AttemptResult =
+export type AttemptResult = (
   | { kind: 'transaction'; result: TransactionResult }
   | { kind: 'error'; error: SmtpError; relay: string | undefined; durationMs: number }
-  | { kind: 'aborted'; reason: string; relay: string | undefined; durationMs: number };
+  | { kind: 'aborted'; reason: string; relay: string | undefined; durationMs: number }
+) & {
+  /** Relays tried earlier in this attempt that failed and handed the email on. */
+  failedOver?: FailedRelay[];
+};
+
+export interface FailedRelay {
+  relay: string;
+  /** The protocol step that failed: connect, tls, auth, mail, rcpt or data. */
+  phase: string;
+  replyCode?: number;
+  reply?: string;
+}
 
 export interface OutcomeSettings extends RetrySettings {
   maxAgeSeconds: number;
@@ -217,6 +229,7 @@ function timeline(
   event('attempt', decided, {
     ...(first ? smtpFields(first) : {}),
     durationMs,
+    ...(attempt.failedOver?.length ? { failedOver: attempt.failedOver } : {}),
   });
 
   // One event per distinct outcome and reply, so each carries the exact SMTP detail.

@@ -2,11 +2,12 @@ import type { RelayConfig } from '../config/relay-config.js';
 import type { Logger } from '../log/logger.js';
 import { isRelayLevelFailure } from '../smtp/classify.js';
 import { RelayPool } from '../smtp/relay-pool.js';
+import { formatReply } from '../smtp/reply.js';
 import { SmtpError } from '../smtp/smtp-error.js';
 import type {
   Envelope, SmtpTimeouts, TransactionHooks, TransactionResult,
 } from '../smtp/smtp-session.js';
-import type { AttemptResult } from './attempt-outcome.js';
+import type { AttemptResult, FailedRelay } from './attempt-outcome.js';
 import type { RelayHealth } from './relay-health.js';
 import type { RelayRateLimiter } from './relay-rate-limit.js';
 
@@ -58,6 +59,7 @@ export class RelayRouter {
   async send(envelope: Envelope, message: Buffer, hooks: TransactionHooks): Promise<AttemptResult> {
     const started = Date.now();
     let last: AttemptResult | undefined;
+    const failedOver: FailedRelay[] = [];
 
     const candidates = [];
     for (const entry of this.pools) {
@@ -80,6 +82,7 @@ export class RelayRouter {
       last = attempt;
       const more = index < candidates.length - 1;
       if (attempt.kind === 'aborted' || !relayFailed || !more) break;
+      failedOver.push(failedRelay(relay.name, attempt));
       this.options.logger.warn('relay failed; trying the next one', {
         relay: relay.name,
         ...(attempt.kind === 'error'
@@ -88,7 +91,7 @@ export class RelayRouter {
       });
     }
 
-    return last as AttemptResult;
+    return { ...(last as AttemptResult), ...(failedOver.length ? { failedOver } : {}) };
   }
 
   private get health(): RelayHealth | undefined {
@@ -136,6 +139,22 @@ export class RelayRouter {
       return failure(error, relay.name, started);
     }
   }
+}
+
+function failedRelay(relay: string, attempt: AttemptResult): FailedRelay {
+  if (attempt.kind === 'error') {
+    const reply = attempt.error.reply;
+    return {
+      relay,
+      phase: attempt.error.phase,
+      ...(reply ? { replyCode: reply.code, reply: formatReply(reply) } : {}),
+    };
+  }
+  const reply = attempt.kind === 'transaction'
+    ? attempt.result.dataReply ?? attempt.result.recipients.find((r) => r.reply.code === 421)?.reply
+    : undefined;
+  const phase = attempt.kind === 'transaction' && attempt.result.dataReply ? 'data' : 'rcpt';
+  return { relay, phase, ...(reply ? { replyCode: reply.code, reply: formatReply(reply) } : {}) };
 }
 
 /**

@@ -44,6 +44,14 @@ export const EventView = z.object({
     durationMs: z.number().optional(),
     reason: z.string().optional(),
     attempt: z.number().int().optional(),
+    failedOver: z.array(z.object({
+      relay: z.string(),
+      phase: z.string(),
+      replyCode: z.number().int().optional(),
+      reply: z.string().optional(),
+    })).optional().meta({
+      description: 'On an attempt: relays that failed first in it and handed the email on.',
+    }),
   }).optional(),
 }).meta({ id: 'Event' });
 

@@ -81,6 +81,8 @@ export interface TimelineEvent {
     diagnosticCode?: string;
     willRetryUntil?: string;
     reportId?: string;
+    /** Relays that failed earlier in the same attempt and handed the email on. */
+    failedOver?: Array<{ relay: string; phase: string; replyCode?: number; reply?: string }>;
   };
 }
 

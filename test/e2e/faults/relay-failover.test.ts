@@ -57,6 +57,10 @@ async function sentAtFirstAttempt(setup: Awaited<ReturnType<typeof primaryAndBac
   expect(eventsOf(email, 'sent')).toEqual([expect.objectContaining({ relay: 'backup' })]);
   expect(email.recipients[0]).toMatchObject({ status: 'sent', relay: 'backup' });
   expect(completedDataFor(setup.backup, id)).toHaveLength(1);
+  expect(eventsOf(email, 'attempt')).toEqual([expect.objectContaining({
+    relay: 'backup',
+    failedOver: [expect.objectContaining({ relay: 'primary', phase: expect.any(String) })],
+  })]);
   return email;
 }
 
