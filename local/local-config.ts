@@ -2,7 +2,7 @@
  * The environment `npm start` reads, checked once before anything starts. A bad value stops
  * the start with a message that names the variable and what it accepts.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 
 export interface LocalConfig {
   port: number;
@@ -70,8 +70,18 @@ function readPort(value: string | undefined): number {
 }
 
 function readDataDir(value: string | undefined): string {
-  if (value === undefined) return '.data';
-  if (value.trim() === '') throw new LocalConfigError('MAILROOM_DATA_DIR', 'must not be empty');
+  // Empty counts as unset, as for every other variable.
+  if (value === undefined || value.trim() === '') return '.data';
+
+  let stats;
+  try {
+    stats = statSync(value);
+  } catch {
+    return value;
+  }
+  if (!stats.isDirectory()) {
+    throw new LocalConfigError('MAILROOM_DATA_DIR', `names ${value}, which is not a folder`);
+  }
   return value;
 }
 

@@ -3,7 +3,7 @@
  * starts anything.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,5 +75,16 @@ describe('npm start before it starts anything', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`MAILROOM_INBOUND_SMTP_PORT ${port} is already in use`);
     expect(result.leftInDataDir).toEqual([]);
+  });
+
+  it('says when the data folder is a file', { timeout: 30_000 }, async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mailroom-start-')), 'not-a-folder');
+    writeFileSync(file, 'x');
+
+    const result = await runStart({ PORT: String(await freePort()), MAILROOM_DATA_DIR: file });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim())
+      .toBe(`mailroom: MAILROOM_DATA_DIR names ${file}, which is not a folder`);
   });
 });
