@@ -10,7 +10,9 @@ import {
 
 import { type DeliveryLogEntry, logItem, toLogEntry } from './delivery-log.js';
 import { type EndpointSecret, rotatedSecrets, type WebhookEndpoint } from './webhook-endpoint.js';
-import { ENDPOINT_SK, endpointListPk, endpointPk, LOG_PREFIX } from './webhook-keys.js';
+import {
+  COUNTER_SK, ENDPOINT_SK, endpointCounterPk, endpointListPk, endpointPk, LOG_PREFIX,
+} from './webhook-keys.js';
 
 export interface EndpointPage {
   endpoints: WebhookEndpoint[];
@@ -19,6 +21,8 @@ export interface EndpointPage {
 
 const HIDDEN = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
 const LIST_ALL_PAGE = 100;
+/** Retries of a creation whose counter update collided with another one. */
+const COUNTER_TRIES = 5;
 
 /**
  * Webhook endpoints in the table. State changes are conditional writes: a rotation that
@@ -30,12 +34,56 @@ export class EndpointStore {
     private readonly tableName: string,
   ) {}
 
-  async create(endpoint: WebhookEndpoint): Promise<void> {
-    await this.documents.send(new PutCommand({
-      TableName: this.tableName,
-      Item: this.item(endpoint),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+  /**
+   * Creates the endpoint unless the account already has `max` ('limit_reached'). The
+   * account's counter item is written in the same transaction, so creations that race each
+   * other are counted one after the other. A counter that does not exist yet starts from
+   * the index's count. 'busy' when other creations kept winning the counter.
+   */
+  async createWithin(
+    endpoint: WebhookEndpoint,
+    max: number,
+  ): Promise<'created' | 'limit_reached' | 'busy'> {
+    const counterKey = { pk: endpointCounterPk(endpoint.accountId), sk: COUNTER_SK };
+
+    for (let tries = 0; ; tries++) {
+      const { Item } = await this.documents.send(new GetCommand({
+        TableName: this.tableName, Key: counterKey, ConsistentRead: true,
+      }));
+      const base = Item ? 0 : await this.count(endpoint.accountId);
+      if (!Item && base >= max) return 'limit_reached';
+
+      try {
+        await this.documents.send(new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: this.item(endpoint),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: counterKey,
+                UpdateExpression: 'SET #n = if_not_exists(#n, :base) + :one',
+                ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+                ExpressionAttributeNames: { '#n': 'endpoints' },
+                ExpressionAttributeValues: { ':base': base, ':one': 1, ':max': max },
+              },
+            },
+          ],
+        }));
+        return 'created';
+      } catch (error) {
+        const reasons = cancellationCodes(error);
+        if (reasons?.[1] === 'ConditionalCheckFailed') return 'limit_reached';
+        if (!reasons?.includes('TransactionConflict')) throw error;
+        if (tries >= COUNTER_TRIES) return 'busy';
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** tries));
+      }
+    }
   }
 
   async get(accountId: string, id: string): Promise<WebhookEndpoint | undefined> {
@@ -84,21 +132,6 @@ export class EndpointStore {
     return endpoints;
   }
 
-  /**
-   * Where `id` stands among the account's endpoints, oldest first (ids sort by creation):
-   * 0 for the oldest. Creations racing each other each check their own rank afterwards.
-   */
-  async rank(accountId: string, id: string): Promise<number> {
-    const result = await this.documents.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :id',
-      ExpressionAttributeValues: { ':pk': endpointListPk(accountId), ':id': id },
-      Select: 'COUNT',
-    }));
-    return result.Count ?? 0;
-  }
-
   async count(accountId: string): Promise<number> {
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -119,11 +152,41 @@ export class EndpointStore {
 
   /** False when there was no such endpoint. Its deliveries and log expire on their own. */
   async delete(accountId: string, id: string): Promise<boolean> {
+    const key = { pk: endpointPk(accountId, id), sk: ENDPOINT_SK };
+    try {
+      await this.documents.send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: endpointCounterPk(accountId), sk: COUNTER_SK },
+              UpdateExpression: 'SET #n = #n - :one',
+              ConditionExpression: '#n > :zero',
+              ExpressionAttributeNames: { '#n': 'endpoints' },
+              ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+            },
+          },
+        ],
+      }));
+      return true;
+    } catch (error) {
+      const reasons = cancellationCodes(error);
+      if (reasons?.[0] === 'ConditionalCheckFailed') return false;
+      // No counter yet (endpoints made before it existed): the next creation starts one.
+      if (reasons?.[1] === 'ConditionalCheckFailed') return this.deleteUncounted(key);
+      throw error;
+    }
+  }
+
+  private async deleteUncounted(key: Record<string, string>): Promise<boolean> {
     try {
       await this.documents.send(new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: endpointPk(accountId, id), sk: ENDPOINT_SK },
-        ConditionExpression: 'attribute_exists(pk)',
+        TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)',
       }));
       return true;
     } catch (error) {
@@ -131,6 +194,7 @@ export class EndpointStore {
       throw error;
     }
   }
+
 
   /**
    * Puts `secret` first and gives the others a day to expire. Undefined when the endpoint
@@ -318,6 +382,14 @@ function listKey(item: Record<string, unknown>): Record<string, string> {
     gsi1pk: String(item.gsi1pk),
     gsi1sk: String(item.gsi1sk),
   };
+}
+
+/** The per-item reasons of a cancelled transaction ('None', 'ConditionalCheckFailed', ...). */
+function cancellationCodes(error: unknown): string[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> })
+    .CancellationReasons;
+  return reasons?.map((reason) => reason.Code ?? 'None');
 }
 
 function isConditionFailure(error: unknown): boolean {

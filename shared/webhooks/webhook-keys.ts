@@ -8,6 +8,7 @@
  * | endpoint      | A#<acct>#W#<endpointId> | W                            | gsi1 A#<acct>#W |
  * | delivery      | A#<acct>#W#<endpointId> | D#<eventId>, D#<eventId>#<r> | gsi2 whd#<n>    |
  * | log entry     | A#<acct>#W#<endpointId> | L#<time>#<eventId>#<attempt> |                 |
+ * | counter       | A#<acct>#WN             | N                            |                 |
  *
  * gsi2 holds a delivery only while it waits for an attempt: pk `whd#<shard>`, sk
  * `<due time>#<endpointId>#<eventId>`, read oldest first by the deliverer.
@@ -21,6 +22,9 @@ export const LOG_PREFIX = 'L#';
 export const endpointPk = (accountId: string, endpointId: string) =>
   `A#${accountId}#W#${endpointId}`;
 export const endpointListPk = (accountId: string) => `A#${accountId}#W`;
+/** How many endpoints the account has, kept with every creation and deletion. */
+export const endpointCounterPk = (accountId: string) => `A#${accountId}#WN`;
+export const COUNTER_SK = 'N';
 
 /** A replayed delivery gets its own key, so it never collides with the first one. */
 export const deliverySk = (eventId: string, replay?: string) =>

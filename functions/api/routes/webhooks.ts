@@ -58,10 +58,6 @@ export function webhookRoutes(deps: ApiDeps): Hono {
       throw new ApiError('validation_failed', 'The request body is not valid.',
         [{ path: 'url', message: check.reason }]);
     }
-    if (await endpoints.count(account) >= MAX_WEBHOOKS) {
-      throw new ApiError('limit_reached', `An account has at most ${MAX_WEBHOOKS} webhooks.`);
-    }
-
     const now = new Date().toISOString();
     const secret = generateSecret();
     const endpoint: WebhookEndpoint = {
@@ -74,11 +70,13 @@ export function webhookRoutes(deps: ApiDeps): Hono {
       updatedAt: now,
       secrets: [{ secret, createdAt: now }],
     };
-    await endpoints.create(endpoint);
-    // The count above can race another creation; the older endpoints keep their places.
-    if (await endpoints.rank(account, endpoint.id) >= MAX_WEBHOOKS) {
-      await endpoints.delete(account, endpoint.id);
+    const created = await endpoints.createWithin(endpoint, MAX_WEBHOOKS);
+    if (created === 'limit_reached') {
       throw new ApiError('limit_reached', `An account has at most ${MAX_WEBHOOKS} webhooks.`);
+    }
+    if (created === 'busy') {
+      throw new ApiError('conflict', 'Other webhooks were being created at the same moment; '
+        + 'try again.');
     }
 
     deps.logger.info('webhook created', { webhookId: endpoint.id, host: check.url.host });
