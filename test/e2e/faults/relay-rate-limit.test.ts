@@ -9,8 +9,13 @@ import { type RecordingRelay, startRecordingRelay } from '../../support/recordin
 
 const EMAILS = 30;
 const PER_SECOND = 4;
-/** A permit for second S can reach the relay a few milliseconds into second S+1. */
-const BOUNDARY_SLACK = 1;
+/**
+ * The relay counts when a body ends, a moment after the permit was taken: on a loaded
+ * machine permits of second S can arrive in second S+1 beside that second's own. So a
+ * relay-side second may see up to twice the limit; a burst of queued emails shows as far
+ * more (18 in one second before permits waited for a connection).
+ */
+const MOST_IN_A_RELAY_SECOND = PER_SECOND * 2 + 1;
 
 describe('a relay with max_per_second', () => {
   let relay: RecordingRelay;
@@ -38,6 +43,7 @@ describe('a relay with max_per_second', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     relay.dataReplyDelayMs = 0;
+    const spedUpAt = Date.now();
 
     await Promise.all(ids.map((id) =>
       pipeline.waitFor(id, (email) => email.status === 'sent', 60_000)));
@@ -48,6 +54,12 @@ describe('a relay with max_per_second', () => {
     }
 
     expect(relay.log.messages).toHaveLength(EMAILS);
-    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(PER_SECOND + BOUNDARY_SLACK);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(MOST_IN_A_RELAY_SECOND);
+    // Once fast again, the backlog drains at the limit (plus the second already begun),
+    // not all at once.
+    const after = relay.log.messages.filter((m) => m.receivedAt >= spedUpAt);
+    const spanSeconds = Math.max(...after.map((m) => m.receivedAt)) / 1000 - spedUpAt / 1000;
+    expect(after.length).toBeGreaterThan(PER_SECOND * 2);
+    expect(after.length / Math.max(1, spanSeconds + 1)).toBeLessThanOrEqual(PER_SECOND * 1.5);
   });
 });
