@@ -96,7 +96,8 @@ async function settle(
   if (!expired && !options.isOwnerGone?.(record.lease.owner)) return;
 
   if (record.phase === 'data-end') {
-    await markUncertain(record, deps, now);
+    await settlePending(record, { status: 'uncertain', reason: 'worker_lost_after_data' }, deps,
+      now);
     counts.uncertain++;
     return;
   }
@@ -104,7 +105,8 @@ async function settle(
   const crashes = (record.crashes ?? 0) + 1;
   const tooOld = Date.parse(record.createdAt) + options.maxAgeSeconds * 1000 <= now.getTime();
   if (crashes >= MAX_CRASHES || tooOld) {
-    await failPending(record, tooOld ? 'expired' : 'worker_crashed_repeatedly', crashes, deps, now);
+    const reason = tooOld ? 'expired' : 'worker_crashed_repeatedly';
+    await settlePending(record, { status: 'failed', reason, crashes }, deps, now);
     counts.failed++;
     return;
   }
@@ -130,22 +132,26 @@ async function settle(
   counts.recovered++;
 }
 
-async function failPending(
+/**
+ * Ends every recipient still waiting with `status` and `reason`, in one outcome with its
+ * event; recipients already decided keep their state.
+ */
+async function settlePending(
   record: EmailRecord,
-  reason: string,
-  crashes: number,
+  settled: { status: 'failed' | 'uncertain'; reason: string; crashes?: number },
   deps: SweepDeps,
   now: Date,
 ): Promise<void> {
+  const { status, reason, crashes } = settled;
   const at = now.toISOString();
   const recipients: RecipientOutcome[] = record.recipients.map((recipient) => (
     recipient.status === 'queued' || recipient.status === 'deferred'
-      ? { ...recipient, status: 'failed', reason, updatedAt: at }
+      ? { ...recipient, status, reason, updatedAt: at }
       : recipient
   ));
   const event: TimelineEvent = {
     id: newId('ev', now.getTime()),
-    type: 'failed',
+    type: status,
     at,
     recipients: pendingAddresses(record),
     detail: { reason, attempt: record.attempts },
@@ -154,28 +160,7 @@ async function failPending(
     status: summarizeStatus(recipients),
     recipients,
     reason,
-    crashes,
-  }, [event], at);
-}
-
-async function markUncertain(record: EmailRecord, deps: SweepDeps, now: Date): Promise<void> {
-  const at = now.toISOString();
-  const recipients: RecipientOutcome[] = record.recipients.map((recipient) => (
-    recipient.status === 'queued' || recipient.status === 'deferred'
-      ? { ...recipient, status: 'uncertain', reason: 'worker_lost_after_data', updatedAt: at }
-      : recipient
-  ));
-  const event: TimelineEvent = {
-    id: newId('ev', now.getTime()),
-    type: 'uncertain',
-    at,
-    recipients: pendingAddresses(record),
-    detail: { reason: 'worker_lost_after_data', attempt: record.attempts },
-  };
-  await deps.store.recordOutcome(record, record.lease?.owner, {
-    status: summarizeStatus(recipients),
-    recipients,
-    reason: 'worker_lost_after_data',
+    ...(crashes === undefined ? {} : { crashes }),
   }, [event], at);
 }
 
