@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
 
+import type { RelayEndpoint } from '../smtp/smtp-session.js';
 import { ConfigError } from './config-error.js';
 
-/** One upstream relay, as configured. Credentials stay here and never reach a log line. */
-export interface RelayConfig {
-  name: string;
-  host: string;
-  port: number;
-  /** Implicit TLS (`smtps://`); otherwise STARTTLS is required before anything else. */
-  secure: boolean;
-  user?: string;
-  pass?: string;
-  /** Extra CA (PEM) trusted for this relay's certificate, on top of the system CAs. */
-  ca?: string;
+/**
+ * One upstream relay, as configured: where and how the SMTP client connects, plus how the
+ * router uses it. Credentials stay here and never reach a log line.
+ */
+export interface RelayConfig extends RelayEndpoint {
   /** Lower sends first; equal priorities share the load. */
   priority: number;
   maxConnections: number;
